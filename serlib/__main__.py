@@ -1,0 +1,3 @@
+from serlib.cli import main
+import sys
+sys.exit(main())

@@ -1,0 +1,68 @@
+"""Shared pytest fixtures.
+
+Real corpora and weights are never part of the project. Tests that need them use the
+fixtures below, which look for the development copies in ``$SERLIB_SHARED`` (default: the
+``shared`` folder beside the repository) and skip cleanly when they are absent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shared_dir() -> Path:
+    return Path(os.environ.get("SERLIB_SHARED", REPO.parent / "shared")).resolve()
+
+
+@pytest.fixture(scope="session")
+def repo_dir() -> Path:
+    """The repository root."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The folder with real corpora and weights (``../shared``); skips when absent."""
+    path = _shared_dir()
+    if not path.is_dir():
+        pytest.skip(f"real data folder {path} is absent (set SERLIB_SHARED to use one)")
+    return path
+
+
+def _shared_sub(*parts: str) -> Path:
+    path = _shared_dir().joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    return path
+
+
+@pytest.fixture(scope="session")
+def emodb_dir() -> Path:
+    """Real EmoDB copy (the folder that holds ``wav/``); skips when absent."""
+    return _shared_sub("data", "emodb")
+
+
+@pytest.fixture(scope="session")
+def ravdess_dir() -> Path:
+    """Real RAVDESS speech copy, 16 kHz (the folder that holds ``Actor_01..24``); skips when absent."""
+    return _shared_sub("data", "ravdess")
+
+
+@pytest.fixture(scope="session")
+def byols_checkpoint() -> Path:
+    """Real BYOL-S d512 checkpoint; skips when absent."""
+    return _shared_sub(
+        "weights", "byol-s", "default512_BYOLAs64x96-2107281850-e100-bs256-lr0003-rs42.pth"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Point SERLIB_CACHE at a per-session temp folder so tests never touch the user's cache."""
+    if "SERLIB_CACHE_KEEP" not in os.environ:
+        monkeypatch.setenv("SERLIB_CACHE", str(tmp_path_factory.getbasetemp() / "serlib-cache"))
