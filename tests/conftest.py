@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("MPLBACKEND", "Agg")  # figures in tests never need a screen
+
 REPO = Path(__file__).resolve().parents[1]
 
 
