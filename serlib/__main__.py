@@ -1,3 +1,7 @@
-from serlib.cli import main
+"""``python -m serlib``: the command line."""
+
 import sys
+
+from serlib.cli import main
+
 sys.exit(main())

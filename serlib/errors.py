@@ -56,7 +56,7 @@ class LabelSetError(SerlibError, ValueError):
 
 
 class SplitError(SerlibError, ValueError):
-    """A split cannot be made as requested (e.g. too few speakers for a speaker-independent split)."""
+    """A split cannot be made as requested (e.g. too few speakers to keep speakers apart)."""
 
 
 class CheckpointError(SerlibError):

@@ -51,7 +51,7 @@ def emodb_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def ravdess_dir() -> Path:
-    """Real RAVDESS speech copy, 16 kHz (the folder that holds ``Actor_01..24``); skips when absent."""
+    """Real RAVDESS speech copy at 16 kHz (holds ``Actor_01..24``); skips when absent."""
     return _shared_sub("data", "ravdess")
 
 

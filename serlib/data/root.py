@@ -29,7 +29,7 @@ def data_root() -> Path:
 
 
 def cache_root() -> Path:
-    """The folder for generated and derived files: ``$SERLIB_CACHE`` or ``<user cache>/serlib/cache``."""
+    """Folder for generated and derived files: ``$SERLIB_CACHE`` or the user cache."""
     env = os.environ.get("SERLIB_CACHE")
     if env:
         return Path(env).expanduser().resolve()

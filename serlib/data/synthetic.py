@@ -109,10 +109,10 @@ class EmotionSpec:
 #: Emotion profiles (direction and rough size of the effects as in Juslin & Laukka, 2003).
 EMOTION_SPECS: dict[str, EmotionSpec] = {
     "neutral": EmotionSpec(0.0, 1.0, 1.00, 0.0, 0.55, 0.03, 0.004, 0.0, "declarative"),
-    "anger": EmotionSpec(3.0, 1.7, 1.12, 7.0, 0.10, 0.01, 0.010, 0.0, "fall"),
-    "happiness": EmotionSpec(5.0, 2.1, 1.10, 3.5, 0.35, 0.02, 0.006, 0.0, "rise_fall"),
-    "fear": EmotionSpec(7.5, 0.8, 1.30, -1.0, 0.45, 0.09, 0.025, 0.04, "flat"),
-    "sadness": EmotionSpec(-2.5, 0.45, 0.72, -7.0, 0.78, 0.13, 0.008, 0.0, "fall"),
+    "anger": EmotionSpec(2.5, 1.4, 1.15, 7.0, 0.02, 0.01, 0.010, 0.0, "fall"),
+    "happiness": EmotionSpec(6.0, 2.4, 1.05, 3.0, 0.40, 0.02, 0.006, 0.0, "rise_fall"),
+    "fear": EmotionSpec(7.5, 0.7, 1.30, -1.0, 0.45, 0.10, 0.025, 0.05, "flat"),
+    "sadness": EmotionSpec(-2.5, 0.45, 0.72, -7.0, 0.80, 0.14, 0.008, 0.0, "fall"),
 }
 
 
@@ -299,7 +299,7 @@ def make_speakers(language: str, count: int, rng: np.random.Generator) -> list[S
             tract=float(tract),
             rate=float(rng.uniform(0.9, 1.1)),
             gain_db=float(rng.uniform(-2.0, 2.0)),
-            expressiveness=float(rng.uniform(0.8, 1.2)),
+            expressiveness=float(rng.uniform(0.9, 1.1)),
         ))
     return speakers
 
@@ -468,7 +468,7 @@ def generate_corpus(root: str | Path, config: SyntheticConfig | None = None) -> 
     seed_seq = np.random.SeedSequence(config.seed)
     lang_seeds = seed_seq.spawn(len(config.languages))
     rows = []
-    for lang_name, lang_seed in zip(config.languages, lang_seeds):
+    for lang_name, lang_seed in zip(config.languages, lang_seeds, strict=True):
         spk_seed, utt_seed = lang_seed.spawn(2)
         speakers = make_speakers(lang_name, config.speakers_per_language,
                                  np.random.default_rng(spk_seed))
