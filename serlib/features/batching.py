@@ -1,0 +1,95 @@
+"""Utterance datasets and padded batches of variable-length log-mel spectrograms.
+
+Every loader in serlib yields a :class:`Batch`: zero-padded inputs, the number of valid
+frames of each item (so that pooling ignores padding), the labels (``-1`` where unknown,
+e.g. unlabelled target utterances) and each item's index in its dataset (so that methods
+can keep per-utterance state such as soft pseudo-labels).
+
+Chapter: book/01_cross_lingual_gap.md
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset
+
+__all__ = ["UNLABELLED", "Batch", "UtteranceDataset", "make_loader", "pad_collate"]
+
+#: label of an utterance whose emotion is unknown to the learner
+UNLABELLED = -1
+
+
+@dataclass
+class Batch:
+    """A padded mini-batch.
+
+    Shape:
+        x: (batch, 1, n_mels, frames); lengths: (batch,) valid frames;
+        y: (batch,) class ids, ``UNLABELLED`` (-1) where unknown; index: (batch,).
+    """
+
+    x: Tensor
+    lengths: Tensor
+    y: Tensor
+    index: Tensor
+
+    def to(self, device: torch.device | str) -> Batch:
+        """The same batch on ``device``."""
+        return Batch(self.x.to(device, non_blocking=True), self.lengths.to(device),
+                     self.y.to(device), self.index.to(device))
+
+
+class UtteranceDataset(Dataset):
+    """Feature tensors of utterances with their class ids.
+
+    Args:
+        feats: one tensor per utterance, (1, n_mels, frames) each (frames may differ).
+        labels: class id per utterance; ``None`` or ``UNLABELLED`` entries for unknown labels.
+    """
+
+    def __init__(self, feats: Sequence[Tensor], labels: Sequence[int] | None = None) -> None:
+        if labels is not None and len(labels) != len(feats):
+            raise ValueError(f"{len(feats)} feature tensors but {len(labels)} labels")
+        self.feats = list(feats)
+        self.labels = (torch.full((len(feats),), UNLABELLED, dtype=torch.long) if labels is None
+                       else torch.as_tensor(list(labels), dtype=torch.long))
+
+    def __len__(self) -> int:
+        return len(self.feats)
+
+    def __getitem__(self, index: int) -> tuple[Tensor, int, int]:
+        return self.feats[index], int(self.labels[index]), index
+
+    def without_labels(self) -> UtteranceDataset:
+        """The same utterances with every label hidden (for unlabelled target data)."""
+        return UtteranceDataset(self.feats, None)
+
+
+def pad_collate(items: Sequence[tuple[Tensor, int, int]], *, multiple: int = 8) -> Batch:
+    """Zero-pad a list of ``(feats, label, index)`` items along time into a :class:`Batch`.
+
+    Args:
+        items: what :class:`UtteranceDataset` returns.
+        multiple: pad the time axis to a multiple of this (CNNs that pool by 8 need it).
+    """
+    lengths = torch.tensor([f.shape[-1] for f, _, _ in items])
+    frames = int(lengths.max())
+    frames = -(-frames // multiple) * multiple
+    x = items[0][0].new_zeros((len(items), *items[0][0].shape[:-1], frames))
+    for i, (f, _, _) in enumerate(items):
+        x[i, ..., : f.shape[-1]] = f
+    y = torch.tensor([label for _, label, _ in items], dtype=torch.long)
+    index = torch.tensor([idx for _, _, idx in items], dtype=torch.long)
+    return Batch(x, lengths, y, index)
+
+
+def make_loader(dataset: Dataset, *, batch_size: int, shuffle: bool, seed: int = 0,
+                drop_last: bool = False) -> DataLoader:
+    """A DataLoader with :func:`pad_collate` and its own seeded generator (reproducible order)."""
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                      collate_fn=pad_collate, generator=generator)

@@ -1,0 +1,40 @@
+"""Turn the files of a metadata table into log-mel tensors.
+
+Chapter: book/03_log_mel.md
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from serlib.data.audio import load_audio
+from serlib.features.mel import LogMel, MelConfig
+
+__all__ = ["extract_log_mels"]
+
+
+@torch.no_grad()
+def extract_log_mels(table: pd.DataFrame, config: MelConfig, *,
+                     progress: bool = True) -> list[Tensor]:
+    """Log-mel spectrogram of every file of ``table`` (in row order).
+
+    Args:
+        table: a metadata table with a ``path`` column.
+        config: the front-end; audio is resampled to ``config.sample_rate``.
+        progress: show a progress bar.
+
+    Returns:
+        One float32 tensor per row.
+
+    Shape:
+        each returned tensor: (1, n_mels, frames), frames = 1 + num_samples // hop_length.
+    """
+    front_end = LogMel(config)
+    feats = []
+    for path in tqdm(list(table["path"]), desc="log-mel", disable=not progress, leave=False):
+        wave = torch.from_numpy(load_audio(path, sample_rate=config.sample_rate))
+        feats.append(front_end(wave[None])[0])  # (1, n_mels, frames)
+    return feats
