@@ -84,7 +84,9 @@ def colab_install_cell() -> nbformat.NotebookNode:
 def _book_relative(chapter: Path) -> Path:
     """``book/<name>.md`` for a chapter (also for a chapter file outside the repository)."""
     chapter = chapter.resolve()
-    return chapter.relative_to(REPO) if chapter.is_relative_to(REPO) else Path("book") / chapter.name
+    if chapter.is_relative_to(REPO):
+        return chapter.relative_to(REPO)
+    return Path("book") / chapter.name
 
 
 def make_notebook(chapter: Path) -> Path:
