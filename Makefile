@@ -3,12 +3,12 @@ PYTHON ?= python
 PROFILE ?= smoke
 export MPLBACKEND ?= Agg
 
-.PHONY: help install book notebooks execute html test lint unit chapters book-check publish-notebooks clean
+.PHONY: help install book notebooks execute html test lint unit experiment-smoke chapters book-check publish-notebooks clean
 
 help:
 	@echo "make install   install torch/torchvision (CPU-capable wheels) and serlib[book,dev]"
 	@echo "make book      execute every chapter once (PROFILE=$(PROFILE)) and build _build/html"
-	@echo "make test      lint + unit tests + chapters (executed once) + book build + checks"
+	@echo "make test      lint + unit tests + smoke experiment + chapters (executed once) + book build + checks"
 	@echo "make unit      unit tests only (fast)"
 	@echo "make notebooks generate the Colab/download notebooks in _build/notebooks"
 
@@ -30,13 +30,17 @@ html:
 	$(PYTHON) tools/build_book.py html
 
 # --- tests (what CI runs) -------------------------------------------------------------------
-test: lint unit chapters html book-check
+test: lint unit experiment-smoke chapters html book-check
 
 lint:
 	$(PYTHON) -m ruff check .
 
 unit:
 	$(PYTHON) -m pytest -q
+
+# the experiment runner end to end: every method on the synthetic corpus (about 30 s)
+experiment-smoke:
+	$(PYTHON) -m serlib experiment run configs/smoke.yaml --profile smoke --no-progress
 
 # executes every chapter exactly once (the same code path as `make book`); `make html`
 # afterwards reuses the executed notebooks

@@ -8,6 +8,7 @@ fixtures below, which look for the development copies in ``$SERLIB_SHARED`` (def
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,8 @@ def byols_checkpoint() -> Path:
     )
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Point SERLIB_CACHE at a per-session temp folder so tests never touch the user's cache."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Point SERLIB_CACHE at a fresh temp folder for the whole session (before any fixture),
+    so that tests never write into the user's cache. Set SERLIB_CACHE_KEEP=1 to keep yours."""
     if "SERLIB_CACHE_KEEP" not in os.environ:
-        monkeypatch.setenv("SERLIB_CACHE", str(tmp_path_factory.getbasetemp() / "serlib-cache"))
+        os.environ["SERLIB_CACHE"] = tempfile.mkdtemp(prefix="serlib-test-cache-")

@@ -18,7 +18,7 @@ from serlib.errors import SerlibError
 __all__ = ["main"]
 
 #: sub-command modules of this package, in the order ``serlib --help`` lists them
-_COMMANDS = ("data",)
+_COMMANDS = ("data", "experiment", "predict")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,7 +25,7 @@ Chapter: book/02_corpora.md
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -157,16 +157,32 @@ def apply_label_set(table: pd.DataFrame, label_set: str | Sequence[str], *,
     return out[out["emotion"].isin(classes)].reset_index(drop=True)
 
 
-def encode_labels(emotions: Iterable[str], label_set: str | Sequence[str]) -> np.ndarray:
-    """Class indices (int64) of ``emotions`` in the order of ``label_set``.
+def encode_labels(values: Iterable[Hashable], label_set: str | Sequence[Hashable]) -> np.ndarray:
+    """Positions (int64) of ``values`` in a class order.
+
+    Args:
+        values: emotion names or class ids (a list, array, Series or tensor).
+        label_set: a named label set (e.g. ``"agarla5"``) or the class order itself, which
+            may hold emotion names or class ids.
 
     Raises:
-        LabelSetError: if an emotion is not in the set (apply the label set first).
+        LabelSetError: for an empty or duplicated class order, or a value outside it (for a
+            metadata table: apply the label set first).
+
+    Example:
+        >>> encode_labels(["sadness", "anger"], ["anger", "sadness"]).tolist()
+        [1, 0]
     """
-    classes = label_set_classes(label_set)
+    if isinstance(label_set, str):
+        classes: list[Hashable] = list(label_set_classes(label_set))
+    else:
+        classes = label_set.tolist() if hasattr(label_set, "tolist") else list(label_set)
+    if not classes or len(set(classes)) != len(classes):
+        raise LabelSetError(f"class order {classes} must be non-empty and without duplicates")
     index = {c: i for i, c in enumerate(classes)}
-    try:
-        return np.array([index[e] for e in emotions], dtype=np.int64)
-    except KeyError as err:
-        raise LabelSetError(f"emotion {err.args[0]!r} is not in {classes}; "
-                            "call apply_label_set first") from None
+    values = values.tolist() if hasattr(values, "tolist") else list(values)
+    unknown = sorted({repr(v) for v in values if v not in index})
+    if unknown:
+        raise LabelSetError(f"value(s) {', '.join(unknown[:5])} are not in {classes}; pass the "
+                            "full class order, or call apply_label_set on the table first")
+    return np.fromiter((index[v] for v in values), dtype=np.int64, count=len(values))

@@ -169,9 +169,9 @@ LANGUAGE_SPECS: dict[str, LanguageSpec] = {
         vowels=((250, 1750, 2150), (370, 1450, 2300), (610, 1900, 2500),
                 (750, 1250, 2600), (480, 720, 2500), (320, 1400, 2400)),
         consonants=(2700.0, 4100.0, 1900.0),
-        syllable_rate=6.0, rhythm=0.10, stress_every=3,
-        f0_range=6.5, declination=-0.5, final=5.0,
-        band=(120.0, 5600.0), tilt_db=-6.0, noise_db=-30.0, room=0.12,
+        syllable_rate=6.5, rhythm=0.10, stress_every=3,
+        f0_range=8.0, declination=-0.5, final=6.0,
+        band=(120.0, 5600.0), tilt_db=-8.0, noise_db=-28.0, room=0.12,
     ),
     # mora-timed, flat and high intonation, telephone-like channel: the "distant" language
     "lang_c": LanguageSpec(
@@ -226,7 +226,7 @@ class SyntheticConfig:
 
     languages: tuple[str, ...] = ("lang_a", "lang_b")
     emotions: tuple[str, ...] = EMOTIONS
-    speakers_per_language: int = 8
+    speakers_per_language: int = 10
     utterances_per_emotion: int = 8
     syllables: tuple[int, int] = (5, 8)
     sample_rate: int = 16000
@@ -256,10 +256,10 @@ class SyntheticConfig:
 def synthetic_config(profile: str = "smoke", **overrides: object) -> SyntheticConfig:
     """The corpus of a book profile, optionally with some fields overridden.
 
-    - ``"smoke"``: 2 languages x 6 speakers x 5 emotions x 8 utterances (480 files, about
-      11 minutes of audio, a few seconds to generate): what CI and a laptop run.
-    - ``"cpu"``: 3 languages x 8 speakers x 5 emotions x 16 utterances (1 920 files).
-    - ``"full"``: 3 languages x 10 speakers x 5 emotions x 24 utterances (3 600 files).
+    - ``"smoke"``: 2 languages x 10 speakers x 5 emotions x 8 utterances (800 files, about
+      15 minutes of audio, seconds to generate): what CI and a laptop run.
+    - ``"cpu"``: 3 languages x 10 speakers x 5 emotions x 16 utterances (2 400 files).
+    - ``"full"``: 3 languages x 12 speakers x 5 emotions x 24 utterances (4 320 files).
 
     Raises:
         ConfigError: for an unknown profile or field.
@@ -267,9 +267,9 @@ def synthetic_config(profile: str = "smoke", **overrides: object) -> SyntheticCo
     profiles = {
         "smoke": SyntheticConfig(),
         "cpu": SyntheticConfig(languages=("lang_a", "lang_b", "lang_c"),
-                               speakers_per_language=8, utterances_per_emotion=16),
+                               utterances_per_emotion=16),
         "full": SyntheticConfig(languages=("lang_a", "lang_b", "lang_c"),
-                                speakers_per_language=10, utterances_per_emotion=24),
+                                speakers_per_language=12, utterances_per_emotion=24),
     }
     if profile not in profiles:
         raise ConfigError(f"unknown profile {profile!r}; choose from {sorted(profiles)}")

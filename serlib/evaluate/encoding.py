@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 
-import numpy as np
-
+from serlib.data.labels import encode_labels
 from serlib.errors import LabelSetError
 
 __all__ = ["check_labels", "encode_labels"]
+
+# one encoder for the whole library: emotion names or class ids -> positions in a class order
 
 
 def _as_list(values: Iterable[Hashable]) -> list[Hashable]:
@@ -38,34 +39,3 @@ def check_labels(labels: Sequence[Hashable]) -> list[Hashable]:
     if len(set(labels)) != len(labels):
         raise LabelSetError(f"labels={labels} has duplicates; each class must appear once")
     return labels
-
-
-def encode_labels(values: Iterable[Hashable], labels: Sequence[Hashable]) -> np.ndarray:
-    """Positions of ``values`` in ``labels``.
-
-    Args:
-        values: emotion names or class ids (list, array, Series or tensor).
-        labels: the class order.
-
-    Returns:
-        An int64 array of positions in ``0 .. len(labels) - 1``.
-
-    Raises:
-        LabelSetError: if a value is not one of ``labels``.
-
-    Example:
-        >>> encode_labels(["sadness", "anger"], ["anger", "sadness"]).tolist()
-        [1, 0]
-
-    Chapter: book/05_measuring.md
-    """
-    labels = check_labels(labels)
-    index = {label: i for i, label in enumerate(labels)}
-    values = _as_list(values)
-    unknown = sorted({repr(v) for v in values if v not in index})
-    if unknown:
-        raise LabelSetError(
-            f"value(s) {', '.join(unknown[:5])} are not in labels={labels}; "
-            "pass the full class order (names and ids must match the data's type)"
-        )
-    return np.fromiter((index[v] for v in values), dtype=np.int64, count=len(values))

@@ -10,14 +10,17 @@ Chapter: book/01_cross_lingual_gap.md
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-__all__ = ["UNLABELLED", "Batch", "UtteranceDataset", "make_loader", "pad_collate"]
+from serlib.features.crops import random_crop
+
+__all__ = ["UNLABELLED", "Batch", "UtteranceDataset", "crop_collate", "make_loader",
+           "pad_collate"]
 
 #: label of an utterance whose emotion is unknown to the learner
 UNLABELLED = -1
@@ -75,6 +78,10 @@ def pad_collate(items: Sequence[tuple[Tensor, int, int]], *, multiple: int = 8) 
     Args:
         items: what :class:`UtteranceDataset` returns.
         multiple: pad the time axis to a multiple of this (CNNs that pool by 8 need it).
+
+    Shape:
+        each item's feats: (..., frames), e.g. log-mels (1, n_mels, frames) or cached
+        BYOL-S trunk features (1, 512, frames/8); returns ``Batch.x`` (batch, ..., padded).
     """
     lengths = torch.tensor([f.shape[-1] for f, _, _ in items])
     frames = int(lengths.max())
@@ -87,9 +94,41 @@ def pad_collate(items: Sequence[tuple[Tensor, int, int]], *, multiple: int = 8) 
     return Batch(x, lengths, y, index)
 
 
-def make_loader(dataset: Dataset, *, batch_size: int, shuffle: bool, seed: int = 0,
-                drop_last: bool = False) -> DataLoader:
-    """A DataLoader with :func:`pad_collate` and its own seeded generator (reproducible order)."""
+def crop_collate(max_frames: int, *, seed: int = 0, multiple: int = 8
+                 ) -> Callable[[Sequence[tuple[Tensor, int, int]]], Batch]:
+    """A collate function that randomly crops every item along time, then pads the batch.
+
+    Args:
+        max_frames: crop length in frames (``serlib.features.crop_frames(2.0, config)``).
+        seed: seeds the crop generator, which the returned function owns: the same seed
+            and item order give the same crops; every call draws new ones.
+        multiple: as in :func:`pad_collate`.
+
+    Chapter: book/03_log_mel.md
+    """
     generator = torch.Generator().manual_seed(seed)
+
+    def collate(items: Sequence[tuple[Tensor, int, int]]) -> Batch:
+        cropped = [(random_crop(f, max_frames, generator), y, i) for f, y, i in items]
+        return pad_collate(cropped, multiple=multiple)
+
+    return collate
+
+
+def make_loader(dataset: Dataset, *, batch_size: int, shuffle: bool, seed: int = 0,
+                drop_last: bool = False, max_frames: int | None = None) -> DataLoader:
+    """A DataLoader with :func:`pad_collate` and its own seeded generator (reproducible order).
+
+    Args:
+        dataset: yields ``(feats, label, index)`` items.
+        batch_size: items per batch.
+        shuffle: reshuffle at every pass (training).
+        seed: seeds the order and the crops.
+        drop_last: drop a last, smaller batch.
+        max_frames: random crops of this many frames in every batch (training, e.g.
+            ``crop_frames(2.0, config)``); None keeps whole utterances (evaluation).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    collate = pad_collate if max_frames is None else crop_collate(max_frames, seed=seed + 1)
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                      collate_fn=pad_collate, generator=generator)
+                      collate_fn=collate, generator=generator)

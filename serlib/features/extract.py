@@ -19,7 +19,10 @@ __all__ = ["extract_log_mels"]
 @torch.no_grad()
 def extract_log_mels(table: pd.DataFrame, config: MelConfig, *,
                      progress: bool = True) -> list[Tensor]:
-    """Log-mel spectrogram of every file of ``table`` (in row order).
+    """Log-mel spectrogram of every file of ``table`` (in row order), computed every time.
+
+    :func:`~serlib.features.cached_log_mels` returns the same tensors and computes each
+    only once (on disk, keyed by file content and configuration).
 
     Args:
         table: a metadata table with a ``path`` column.

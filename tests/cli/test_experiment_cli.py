@@ -1,0 +1,91 @@
+"""``serlib experiment`` and ``serlib predict`` on a tiny synthetic experiment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from serlib.cli import main
+from serlib.experiments import read_results
+
+TINY = {
+    "name": "tiny_cli",
+    "data": "synthetic",
+    "synthetic_overrides": {"speakers_per_language": 4, "utterances_per_emotion": 2},
+    "tasks": ["lang_a -> lang_b"],
+    "methods": ["zero_shot", "hard_pl"],
+    "n_labels": [4],
+    "seeds": [0],
+    "backbone_options": {"channels": [4, 8, 8], "embed_dim": 8},
+    "train": {"batch_size": 8},
+    "profiles": {"smoke": {"source_epochs": 1, "adapt_epochs": 1, "steps_per_epoch": 2}},
+    "device": "cpu",
+}
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> dict[str, Path]:
+    """The tiny experiment, run once through the command line."""
+    folder = tmp_path_factory.mktemp("cli")
+    config = folder / "tiny.yaml"
+    config.write_text(yaml.safe_dump(TINY))
+    results = folder / "results.csv"
+    cache = folder / "serlib-cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SERLIB_CACHE", str(cache))
+        assert main(["experiment", "run", str(config), "--results", str(results),
+                     "--no-progress"]) == 0
+    return {"config": config, "results": results, "cache": cache}
+
+
+def test_run_writes_results_and_summary(finished, capsys):
+    table = read_results(finished["results"])
+    assert sorted(table["method"]) == ["hard_pl", "zero_shot"]
+    assert finished["results"].with_name("results-summary.csv").is_file()
+    assert main(["experiment", "summary", str(finished["results"])]) == 0
+    out = capsys.readouterr().out
+    assert "| task" in out and "chance_uar" in out and "hard_pl" in out
+
+
+def test_plan_lists_runs_and_what_is_done(finished, capsys):
+    assert main(["experiment", "plan", str(finished["config"]), "--results",
+                 str(finished["results"]), "--seeds", "0", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("[done]") == 2 and out.count("[todo]") == 2
+
+
+def test_predict_prints_probabilities(finished, capsys):
+    table = read_results(finished["results"])
+    model = table.loc[table["method"] == "hard_pl", "model_path"].iloc[0]
+    wav = next((finished["cache"] / "synthetic").rglob("*.wav"))  # a recording of the run
+    assert main(["predict", model, str(wav)]) == 0
+    out = capsys.readouterr().out
+    assert "prediction" in out and "sadness" in out
+    assert main(["predict", model, str(wav), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    probs = payload["predictions"][0]
+    assert payload["labels"] == ["anger", "fear", "happiness", "neutral", "sadness"]
+    assert sum(probs[label] for label in payload["labels"]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_predict_errors_name_the_file(finished, tmp_path, capsys):
+    table = read_results(finished["results"])
+    model = table["model_path"].iloc[0]
+    assert main(["predict", model, str(tmp_path / "missing.wav")]) == 2
+    assert "missing.wav" in capsys.readouterr().err
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio at all")
+    assert main(["predict", model, str(bad)]) == 2
+    assert "bad.wav" in capsys.readouterr().err
+    assert main(["predict", str(bad), str(bad)]) == 2
+    assert "not a readable serlib model bundle" in capsys.readouterr().err
+
+
+def test_run_with_a_bad_config_is_a_clear_error(tmp_path, capsys):
+    config = tmp_path / "bad.yaml"
+    config.write_text(yaml.safe_dump({**TINY, "methods": ["magic"]}))
+    assert main(["experiment", "run", str(config)]) == 2
+    assert "unknown method 'magic'" in capsys.readouterr().err

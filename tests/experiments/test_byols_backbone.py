@@ -1,0 +1,50 @@
+"""The BYOL-S backbones on real EmoDB files with the real d512 checkpoint (skip when absent).
+
+The key property: a model trained on cached trunk features and saved as a bundle predicts,
+from the audio file alone, what it predicted during training from the cache.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from serlib.adapt import load_model_bundle, predict, save_model_bundle
+from serlib.data import load_corpus
+from serlib.experiments import ExperimentConfig, make_backbone
+from serlib.experiments.recordings import predict_recordings
+from serlib.experiments.training import eval_loader
+from serlib.features import UtteranceDataset
+
+pytestmark = pytest.mark.shared
+
+
+@pytest.fixture(scope="module")
+def emodb_rows(emodb_dir):
+    table = load_corpus("emodb", emodb_dir, progress=False).iloc[:10].reset_index(drop=True)
+    table["split"] = ["train"] * 7 + ["test"] * 3
+    return table
+
+
+@pytest.mark.parametrize("normalize", ["utterance", "source"])
+def test_neck_bundle_predicts_like_training(emodb_rows, byols_checkpoint, tmp_path, normalize):
+    config = ExperimentConfig(name="t", tasks=("emodb -> emodb",), methods=("zero_shot",),
+                              backbone="byols_neck", checkpoint=str(byols_checkpoint),
+                              backbone_options={"normalize": normalize})
+    backbone = make_backbone(config, emodb_rows)
+    inputs = backbone.inputs(emodb_rows)
+    assert inputs[0].shape[:2] == (1, 512)  # (1, channels, trunk frames)
+    assert (backbone.norm_stats is None) == (normalize == "utterance")
+    model = backbone.new_model(5, seed=0)
+    torch.nn.init.normal_(model.head.weight, std=0.5)  # a head that is not near-uniform
+    model.eval()
+    cached = predict(model, eval_loader(UtteranceDataset(inputs, [0] * len(inputs))))
+    exported, spec = backbone.export(model, 5)
+    path = save_model_bundle(tmp_path / "m.pt", exported,
+                             labels=["anger", "fear", "happiness", "neutral", "sadness"],
+                             mel_config=backbone.mel_config, model_spec=spec,
+                             norm_stats=backbone.norm_stats)
+    from_files = predict_recordings(load_model_bundle(path), emodb_rows["path"])
+    probs = torch.tensor(from_files[["anger", "fear", "happiness", "neutral", "sadness"]]
+                         .to_numpy(), dtype=torch.float32)
+    assert torch.allclose(probs, cached.probs, atol=1e-4)

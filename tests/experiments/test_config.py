@@ -1,0 +1,93 @@
+"""Experiment configs, profiles and the grid of runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from serlib.errors import ConfigError
+from serlib.experiments import (
+    expand_grid,
+    load_experiment,
+    parse_task,
+    resolve_experiment,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_parse_task():
+    assert parse_task("ravdess+savee+tess -> emodb") == ("ravdess+savee+tess", "emodb")
+    assert parse_task(" lang_a->lang_b ") == ("lang_a", "lang_b")
+    for bad in ("emodb", "a -> ", "a -> b -> c"):
+        with pytest.raises(ConfigError, match="SOURCE -> TARGET"):
+            parse_task(bad)
+
+
+def test_unknown_keys_and_values_are_errors(write_config):
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_experiment(write_config(epochs=3))
+    with pytest.raises(ConfigError, match="unknown method"):
+        load_experiment(write_config(methods=["magic"]))
+    with pytest.raises(ConfigError, match="n_labels"):
+        load_experiment(write_config(n_labels=[-1]))
+    with pytest.raises(ConfigError, match="unknown key 'epochs'"):
+        resolve_experiment(load_experiment(write_config(train={"epochs": 3})), "smoke")
+    with pytest.raises(ConfigError, match="unknown profile"):
+        load_experiment(write_config(profiles={"gpu": {}}))
+
+
+def test_profile_precedence(write_config):
+    config = load_experiment(write_config(
+        train={"lr": 0.01, "source_epochs": 50, "max_per_speaker_emotion": 3},
+        profiles={"cpu": {"adapt_epochs": 7, "backbone": "small_cnn", "seeds": [4, 5]}}))
+    smoke = resolve_experiment(config, "smoke")
+    assert smoke.recipe.lr == 0.01  # train overrides the recipe
+    assert smoke.recipe.source_epochs == 4  # the built-in profile overrides train
+    assert smoke.profile.max_per_speaker_emotion == 3
+    cpu = resolve_experiment(config, "cpu")
+    assert cpu.recipe.adapt_epochs == 7 and cpu.seeds == (4, 5)  # profiles.cpu: last word
+    assert resolve_experiment(config, "cpu", seeds=[9]).seeds == (9,)
+    full = resolve_experiment(config, "full")
+    assert full.recipe.source_epochs == 50 and full.recipe.adapt_epochs == 100
+
+
+def test_grid_collapses_unused_axes_and_skips_impossible_runs(write_config):
+    config = load_experiment(write_config(
+        methods=["zero_shot", "multilingual", "transfer", "mmd", "hard_pl", "mmd_hard_pl"],
+        n_labels=[0, 25, "all"], thresholds=[0.5, 0.85], trade_offs=[0.1, 1.0], seeds=[0, 1]))
+    runs, notes = expand_grid(resolve_experiment(config, "smoke"))
+    per_seed = {}
+    for run in runs:
+        if run.seed == 0:
+            per_seed.setdefault(run.method, []).append((run.n_labels, run.threshold,
+                                                         run.trade_off))
+    assert per_seed["zero_shot"] == [(0, None, None)]
+    assert per_seed["multilingual"] == [("all", None, None)]
+    assert per_seed["transfer"] == [(25, None, None), ("all", None, None)]
+    assert len(per_seed["mmd"]) == 3 * 2 and all(t is None for _, t, _ in per_seed["mmd"])
+    assert sorted(n for n, _, _ in per_seed["hard_pl"]) == [0, 0, 25, 25]  # no 'all'
+    assert len(per_seed["mmd_hard_pl"]) == 2 * 2 * 2
+    assert len({r.key for r in runs}) == len(runs) == 2 * sum(map(len, per_seed.values()))
+    assert not notes
+
+
+def test_run_keys_are_stable_and_follow_every_setting(write_config):
+    config = load_experiment(write_config())
+    a, _ = expand_grid(resolve_experiment(config, "smoke"))
+    b, _ = expand_grid(resolve_experiment(load_experiment(write_config()), "smoke"))
+    assert [r.key for r in a] == [r.key for r in b]
+    c, _ = expand_grid(resolve_experiment(load_experiment(
+        write_config(train={"batch_size": 8, "lr": 0.5})), "smoke"))
+    assert not {r.key for r in a} & {r.key for r in c}
+    d, _ = expand_grid(resolve_experiment(config, "cpu"))
+    assert not {r.key for r in a} & {r.key for r in d}
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "full"])
+def test_shipped_configs_load_and_expand(path, profile):
+    plan = resolve_experiment(load_experiment(path), profile)
+    runs, _ = expand_grid(plan)
+    assert runs, f"{path.name} has no run under {profile}"

@@ -1,0 +1,128 @@
+"""The experiment runner on a tiny synthetic corpus: rows, resume, selection, skipping."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import serlib.experiments.training as training
+from serlib.adapt import load_model_bundle
+from serlib.experiments import RESULT_COLUMNS, read_results, run_experiment
+from serlib.experiments import task as task_module
+from serlib.features.batching import UtteranceDataset
+
+
+def test_tiny_experiment_writes_rows_and_resumes(write_config, tmp_path):
+    results = tmp_path / "out" / "tiny.csv"
+    first = run_experiment(write_config(), "smoke", results_path=results, progress=False,
+                           log=None)
+    assert first.ran == 3 and not first.skipped
+    table = read_results(results)
+    assert list(table.columns) == list(RESULT_COLUMNS) and len(table) == 3
+    rows = table.set_index("method")
+    assert rows.loc["zero_shot", "selected_on"] == "source_dev"
+    assert rows.loc["transfer", "selected_on"] == "target_dev"  # uses target labels
+    assert rows.loc["hard_pl", "n_target_labelled"] == 4
+    assert rows.loc["hard_pl", "n_target_unlabelled"] > 0
+    assert rows.loc["transfer", "n_target_unlabelled"] == 0  # the pool exists, unused
+    assert rows.loc["zero_shot", "n_labels"] == "0" and rows.loc["hard_pl", "threshold"] == 0.5
+    for col in ("wa", "uar", "source_uar", "chance_uar", "chance_wa"):
+        assert table[col].between(0, 1).all()
+    assert (table["chance_uar"] == 0.2).all()  # five emotions in the test split
+    assert table["target_split_id"].nunique() == 2  # zero-shot: no labels; others: 4
+    assert len(first.summary) == 3 and first.paths.summary.is_file()
+
+    bundle = load_model_bundle(rows.loc["hard_pl", "model_path"])
+    assert bundle.labels == ("anger", "fear", "happiness", "neutral", "sadness")
+    assert bundle.metadata["method"] == "hard_pl"
+
+    again = run_experiment(write_config(), "smoke", results_path=results, progress=False,
+                           log=None)
+    assert again.ran == 0 and len(read_results(results)) == 3
+    more = run_experiment(write_config(), "smoke", seeds=[0, 1], results_path=results,
+                          progress=False, log=None)
+    assert more.ran == 3 and len(more.results) == 6
+
+
+def test_same_seed_same_metrics(write_config, tmp_path):
+    config = write_config(methods=["hard_pl"])
+    a = run_experiment(config, "smoke", results_path=tmp_path / "a.csv", progress=False,
+                       log=None).results
+    b = run_experiment(config, "smoke", results_path=tmp_path / "b.csv", progress=False,
+                       log=None).results
+    cols = ["wa", "uar", "macro_f1", "source_uar", "best_epoch", "dev_uar"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+class WatchedSplit(UtteranceDataset):
+    """A test split that records whether it was read while a model was training."""
+
+    def __init__(self, dataset: UtteranceDataset, log: list) -> None:
+        super().__init__(dataset.feats, dataset.labels.tolist())
+        self.log = log
+
+    def __getitem__(self, index):
+        self.log.append(training.TRAINING[0])
+        return super().__getitem__(index)
+
+
+def test_training_and_selection_never_read_the_test_split(write_config, tmp_path,
+                                                           monkeypatch):
+    reads: list[bool] = []
+    training.TRAINING = [False]
+    real_fit, real_datasets = training.fit, task_module.run_datasets
+
+    def watched_fit(*args, **kwargs):
+        training.TRAINING[0] = True
+        try:
+            return real_fit(*args, **kwargs)
+        finally:
+            training.TRAINING[0] = False
+
+    def watched_datasets(task, run):
+        train, tests, info = real_datasets(task, run)
+        return train, {k: WatchedSplit(v, reads) for k, v in tests.items()}, info
+
+    monkeypatch.setattr(training, "fit", watched_fit)
+    monkeypatch.setattr("serlib.experiments.runner.run_datasets", watched_datasets)
+    config = write_config(methods=["zero_shot", "mmd", "soft_pl", "dann"])
+    result = run_experiment(config, "smoke", results_path=tmp_path / "r.csv", progress=False,
+                            log=None)
+    assert result.ran == 4
+    assert reads and not any(reads)  # the test splits were read, but never during training
+
+
+def test_absent_corpora_are_skipped_with_a_message(write_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("SERLIB_DATA", str(tmp_path / "no-data"))
+    messages: list[str] = []
+    config = write_config(data="corpora", tasks=["ravdess -> cafe"])
+    result = run_experiment(config, "smoke", results_path=tmp_path / "r.csv", progress=False,
+                            log=messages.append)
+    assert result.ran == 0 and len(result.skipped) == 1
+    assert "ravdess -> cafe: skipped" in result.skipped[0]
+    assert any("skipped" in m for m in messages)
+
+
+def test_grid_points_that_cannot_run_are_skipped(write_config, tmp_path):
+    config = write_config(methods=["hard_pl"], n_labels=[1000])
+    result = run_experiment(config, "smoke", results_path=tmp_path / "r.csv", progress=False,
+                            log=None)
+    assert result.ran == 0 and "n=1000" in result.skipped[0]
+
+
+@pytest.mark.parametrize("profile", ["smoke"])
+def test_smoke_config_runs_every_method(repo_dir, tmp_path, profile):
+    """configs/smoke.yaml, the CI smoke experiment, on a smaller synthetic corpus."""
+    import yaml
+
+    values = yaml.safe_load((repo_dir / "configs" / "smoke.yaml").read_text())
+    values["synthetic_overrides"] = {"speakers_per_language": 4, "utterances_per_emotion": 2}
+    values["n_labels"] = [4]
+    values["backbone_options"] = {"channels": [4, 8, 8], "embed_dim": 8}
+    values["profiles"] = {"smoke": {"source_epochs": 2, "adapt_epochs": 2, "steps_per_epoch": 2}}
+    path = tmp_path / "smoke.yaml"
+    path.write_text(yaml.safe_dump(values))
+    result = run_experiment(path, profile, results_path=tmp_path / "smoke.csv", progress=False,
+                            log=None)
+    assert result.ran == len(values["methods"]) and not result.skipped
+    assert result.results["uar"].notna().all()
