@@ -3,7 +3,7 @@ PYTHON ?= python
 PROFILE ?= smoke
 export MPLBACKEND ?= Agg
 
-.PHONY: help install book notebooks execute html test lint unit experiment-smoke chapters book-check publish-notebooks clean
+.PHONY: help install book notebooks execute html test lint unit slow experiment-smoke chapters book-check publish-notebooks clean
 
 help:
 	@echo "make install   install torch/torchvision (CPU-capable wheels) and serlib[book,dev]"
@@ -30,13 +30,17 @@ html:
 	$(PYTHON) tools/build_book.py html
 
 # --- tests (what CI runs) -------------------------------------------------------------------
-test: lint unit experiment-smoke chapters html book-check
+test: lint unit slow experiment-smoke chapters html book-check
 
 lint:
 	$(PYTHON) -m ruff check .
 
 unit:
 	$(PYTHON) -m pytest -q
+
+# tests that train a model for about a minute (e.g. the synthetic corpus' cross-lingual gap)
+slow:
+	$(PYTHON) -m pytest -q -m slow
 
 # the experiment runner end to end: every method on the synthetic corpus (about 30 s)
 experiment-smoke:

@@ -97,7 +97,10 @@ def plot_history(
         twin.set_ylabel("dev metric")
         more_lines, more_names = twin.get_legend_handles_labels()
         lines, names = lines + more_lines, names + more_names
-    ax.legend(lines, names, fontsize="small", loc="best")
+        # the twin is drawn over ``ax``: its legend is the one that stays visible
+        twin.legend(lines, names, fontsize="small", loc="center right", framealpha=0.9)
+    else:
+        ax.legend(lines, names, fontsize="small", loc="best")
     if title:
         ax.set_title(title)
     return ax

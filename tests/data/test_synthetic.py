@@ -121,6 +121,7 @@ def test_specs_cover_the_agarla5_emotions() -> None:
     assert set(EMOTION_SPECS) == {"anger", "fear", "happiness", "neutral", "sadness"}
 
 
+@pytest.mark.slow
 def test_a_small_model_shows_the_cross_lingual_gap(tmp_path: Path) -> None:
     """The smoke recipe of book/01_cross_lingual_gap.md: high in-language UAR, clearly lower
     UAR on the other language's test speakers."""

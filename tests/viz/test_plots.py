@@ -153,8 +153,9 @@ def test_history_per_step_with_dev_metrics(history):
     dev = pd.DataFrame({"epoch": [0, 1, 2], "uar": [0.3, 0.4, 0.5]})
     ax = plot_history(history, dev=dev, smooth=3, title="run")
     assert [line.get_label() for line in ax.get_lines()] == ["loss", "ce", "mmd"]
-    assert _legend_texts(ax) == ["loss", "ce", "mmd", "dev uar"]
     twin = next(a for a in ax.figure.axes if a is not ax)
+    assert ax.get_legend() is None  # one legend, on the twin, drawn over both
+    assert _legend_texts(twin) == ["loss", "ce", "mmd", "dev uar"]
     assert twin.get_lines()[0].get_xdata().tolist() == [3, 7, 11]  # last step of each epoch
     assert ax.get_xlabel() == "step" and ax.get_ylabel() == "loss"
     plt.close(ax.figure)
