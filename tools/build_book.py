@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default=os.environ.get("PROFILE", "smoke"),
                         help="the PROFILE parameter passed to every chapter (default: smoke)")
     parser.add_argument("--chapter", action="append", default=None,
-                        help="only this chapter (file stem, e.g. 01_cross_lingual_gap)")
+                        help="only this chapter (file stem, e.g. 06_cross_lingual_gap)")
     parser.add_argument("--force", action="store_true", help="re-execute even if up to date")
     args = parser.parse_args(argv)
     chapters = chapter_sources()

@@ -1,6 +1,6 @@
 """Training: one engine (:func:`fit`), the methods as step functions, recipes and bundles.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from serlib.adapt.bundle import ModelBundle, build_model, load_model_bundle, save_model_bundle

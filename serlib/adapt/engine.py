@@ -11,7 +11,7 @@ Methods that need state of their own (a domain discriminator, a memory of soft
 pseudo-labels) receive it as explicit objects from the caller, who also hands them to
 :func:`fit` as ``extras`` so that they are trained, moved and checkpointed with the model.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Running a model over a loader: logits, labels, features, and the dev score of selection.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations

@@ -74,9 +74,9 @@ class Method:
 
 METHODS: dict[str, Method] = {m.name: m for m in (
     Method("zero_shot", "source model only (lower bound)", "source_model", True, "none",
-           "none", (), "book/01_cross_lingual_gap.md"),
+           "none", (), "book/06_cross_lingual_gap.md"),
     Method("multilingual", "source + all target labels (upper bound)", "pretrained", True,
-           "all", "none", (), "book/01_cross_lingual_gap.md"),
+           "all", "none", (), "book/06_cross_lingual_gap.md"),
     Method("transfer", "fine-tune the source model on target labels (TL)", "source", False,
            "required", "none", (), "book/07_mmd.md"),
     Method("mmd", "CE + trade_off·MMD (supervised DA when target labels)", "source", True,

@@ -8,7 +8,7 @@ One step function serves three methods; only the data differs:
 - **multilingual** training (Agarla et al., 2024, Sec. 6.2, the upper bound):
   ``{"source": ..., "target": ...}`` with every target training utterance labelled.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def supervised_step(model: nn.Module, batches: Mapping[str, Batch], *,
         batches[...].x: (batch, 1, n_mels, frames) or whatever the model takes; returns
         scalars.
 
-    Chapter: book/01_cross_lingual_gap.md
+    Chapter: book/06_cross_lingual_gap.md
     """
     terms, _ = labelled_terms(model, batches)
     return {"loss": total(terms), **terms}

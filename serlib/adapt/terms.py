@@ -9,7 +9,7 @@ Every method sees the same named batches (see :mod:`serlib.adapt.methods`):
 
 The cross-entropy of a labelled batch is recorded as ``ce_s`` (source) or ``ce_t`` (target).
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How the engine optimises: a frozen config, and what a training run returns.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations

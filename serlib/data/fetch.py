@@ -19,17 +19,16 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-import pooch
-import requests
 from tqdm.auto import tqdm
 
 from serlib.data.corpora import get_corpus
+from serlib.data.download import download_file
 from serlib.data.metadata import resolve_corpus_root
 from serlib.data.registry import Archive, get_source, manual_instructions
 from serlib.data.root import cache_root, data_root
 from serlib.data.scan import INCOMPLETE_MARKER
 from serlib.data.verify import verify_corpus
-from serlib.errors import ChecksumError, CorpusNotFoundError, DownloadError
+from serlib.errors import CorpusNotFoundError, DownloadError
 
 __all__ = ["download_archive", "extract_archive", "fetch_corpus"]
 
@@ -45,21 +44,11 @@ def download_archive(archive: Archive, folder: PathLike, *, corpus: str = "",
         ChecksumError: the file does not have the published hash (it is deleted).
     """
     folder = Path(folder)
-    try:
-        path = pooch.retrieve(archive.url, known_hash=archive.known_hash,
-                              fname=archive.filename, path=folder, progressbar=progress,
-                              downloader=pooch.HTTPDownloader(progressbar=progress,
-                                                              timeout=timeout))
-    except ValueError as err:
-        raise ChecksumError(f"{archive.url}: the download does not match the published hash "
-                            f"{archive.known_hash} ({err}); it was deleted: try again") from None
-    except (requests.RequestException, OSError) as err:
-        raise DownloadError(
-            f"could not download {archive.url} ({type(err).__name__}: {err}). If this machine "
-            f"is offline, get the archive elsewhere and either put it at "
-            f"{folder / archive.filename} or unpack it and run "
-            f"`serlib data fetch {corpus or '<id>'} --from-dir DIR`") from None
-    return Path(path)
+    hint = (f"get the archive elsewhere and either put it at {folder / archive.filename} "
+            f"or unpack it and run `serlib data fetch {corpus or '<id>'} --from-dir DIR`")
+    return download_file(archive.url, folder, filename=archive.filename,
+                         known_hash=archive.known_hash, what=f"the {corpus or 'corpus'} archive",
+                         offline_hint=hint, progress=progress, timeout=timeout)
 
 
 def _safe_target(dest: Path, name: str) -> Path:

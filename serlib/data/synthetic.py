@@ -26,7 +26,7 @@ The corpus is written as 16-bit WAV files plus ``metadata.csv`` with the columns
 corpus uses (see :data:`METADATA_COLUMNS`). Generation is keyed by a hash of its config: the
 same config (and seed) gives bit-identical files, a different config a new folder.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations

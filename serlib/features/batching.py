@@ -5,7 +5,7 @@ frames of each item (so that pooling ignores padding), the labels (``-1`` where 
 e.g. unlabelled target utterances) and each item's index in its dataset (so that methods
 can keep per-utterance state such as soft pseudo-labels).
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Datasets per split: pair a metadata table's rows with their features and class ids.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations

@@ -30,13 +30,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import pooch
-import requests
 import torch
 from torch import Tensor
 
+from serlib.data.download import download_file
 from serlib.data.root import cache_root
-from serlib.errors import CheckpointError, ChecksumError, DownloadError
+from serlib.errors import CheckpointError, ChecksumError
 from serlib.features.cache_store import file_sha256
 from serlib.models.byols import BYOLSEncoder
 
@@ -122,19 +121,10 @@ def fetch_byols_checkpoint(checkpoint: str | ByolsCheckpoint, *,
     """
     spec = BYOLS_CHECKPOINTS[checkpoint] if isinstance(checkpoint, str) else checkpoint
     folder = Path(folder) if folder is not None else cache_root() / "weights"
-    try:
-        path = pooch.retrieve(spec.url, known_hash=spec.sha256 and f"sha256:{spec.sha256}",
-                              fname=spec.filename, path=folder, progressbar=progress,
-                              downloader=pooch.HTTPDownloader(progressbar=progress,
-                                                              timeout=timeout))
-    except ValueError as err:
-        raise ChecksumError(f"{spec.url}: the download does not match the published SHA-256 "
-                            f"{spec.sha256} ({err}); it was deleted: try again") from None
-    except (requests.RequestException, OSError) as err:
-        raise DownloadError(f"could not download the BYOL-S checkpoint {spec.name} from "
-                            f"{spec.url} ({type(err).__name__}). If this machine is offline, "
-                            + _local_hint(spec)) from None
-    return Path(path)
+    return download_file(spec.url, folder, filename=spec.filename,
+                         known_hash=spec.sha256 and f"sha256:{spec.sha256}",
+                         what=f"the BYOL-S checkpoint {spec.name}",
+                         offline_hint=_local_hint(spec), progress=progress, timeout=timeout)
 
 
 def load_byols_state(encoder: BYOLSEncoder, state: Mapping[str, Tensor], *,

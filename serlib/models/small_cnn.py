@@ -8,7 +8,7 @@ it trains on a CPU in seconds, and has the same interface as the paper-scale bac
 (:meth:`forward_features` for the layer that adaptation losses and t-SNE use, ``head`` for
 the classifier).
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations

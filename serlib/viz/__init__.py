@@ -1,6 +1,6 @@
 """Figures for the book (matplotlib). Every function draws on an optional ``ax`` and returns it.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from serlib.viz.axes import get_axes

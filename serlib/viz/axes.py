@@ -1,6 +1,6 @@
 """The one helper every plot uses: draw on the caller's Axes, or on a new figure.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Annotated confusion-matrix heat maps (Baklouti et al., 2024, Figs. 2–3).
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def plot_confusion_matrix(
         The Axes, with the class names on both axes and "true" / "predicted" as axis labels.
         Values in [0, 1] use a fixed colour scale [0, 1], so two matrices are comparable.
 
-    Chapter: book/01_cross_lingual_gap.md
+    Chapter: book/06_cross_lingual_gap.md
     """
     values = cm.to_numpy()
     if values.ndim != 2 or values.shape[0] != values.shape[1]:

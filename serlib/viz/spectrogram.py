@@ -1,6 +1,6 @@
 """Log-mel spectrogram images with time in seconds and, optionally, frequency in Hz.
 
-Chapter: book/01_cross_lingual_gap.md
+Chapter: book/06_cross_lingual_gap.md
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def plot_log_mel(
     Shape:
         log_mel: (n_mels, frames).
 
-    Chapter: book/01_cross_lingual_gap.md
+    Chapter: book/06_cross_lingual_gap.md
     """
     if hasattr(log_mel, "detach"):
         log_mel = log_mel.detach().cpu().numpy()

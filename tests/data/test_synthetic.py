@@ -123,7 +123,7 @@ def test_specs_cover_the_agarla5_emotions() -> None:
 
 @pytest.mark.slow
 def test_a_small_model_shows_the_cross_lingual_gap(tmp_path: Path) -> None:
-    """The smoke recipe of book/01_cross_lingual_gap.md: high in-language UAR, clearly lower
+    """The smoke recipe of book/06_cross_lingual_gap.md: high in-language UAR, clearly lower
     UAR on the other language's test speakers."""
     from serlib.adapt import TrainConfig, fit, predict, seed_everything, supervised_step
     from serlib.evaluate import compute_metrics
