@@ -3,51 +3,19 @@
 A resumed run must draw the same batches as an uninterrupted one. A loader made here keeps
 all its randomness in two seeded generators that :class:`~serlib.adapt.cycling.Cycler`
 saves and restores: the loader's ``generator`` (the order) and its collate function's
-``generator`` (the random crops of :class:`CropCollate`).
+``generator`` (the random crops of :class:`serlib.features.CropCollate`).
 
 Chapter: book/10_reproducing.md
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
-from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from serlib.features.batching import Batch, pad_collate
-from serlib.features.crops import random_crop
+from serlib.features.batching import CropCollate, pad_collate
 
-__all__ = ["CropCollate", "train_loader"]
-
-
-class CropCollate:
-    """Randomly crop every item along time to ``max_frames``, then pad the batch.
-
-    Like ``serlib.features.crop_collate``, with the generator exposed as an attribute so
-    that a checkpoint can save it.
-
-    Args:
-        max_frames: crop length in frames (e.g. 200 log-mel frames = 2 s at a 10 ms hop).
-        seed: seeds the crop generator.
-        multiple: pad time to a multiple of this.
-
-    Shape:
-        items: ``(feats (..., frames), label, index)``; returns a Batch with
-        x (batch, ..., ≤ max_frames padded to ``multiple``).
-    """
-
-    def __init__(self, max_frames: int, *, seed: int = 0, multiple: int = 8) -> None:
-        if max_frames < 1:
-            raise ValueError(f"max_frames={max_frames}: must be at least 1")
-        self.max_frames = max_frames
-        self.multiple = multiple
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __call__(self, items: Sequence[tuple[Tensor, int, int]]) -> Batch:
-        cropped = [(random_crop(f, self.max_frames, self.generator), y, i) for f, y, i in items]
-        return pad_collate(cropped, multiple=self.multiple)
+__all__ = ["CropCollate", "train_loader"]  # CropCollate: re-exported from serlib.features
 
 
 def train_loader(dataset: Dataset, *, batch_size: int, seed: int,

@@ -7,6 +7,7 @@ Chapter: book/03_log_mel.md
 from serlib.features.batching import (
     UNLABELLED,
     Batch,
+    CropCollate,
     UtteranceDataset,
     crop_collate,
     make_loader,
@@ -48,6 +49,7 @@ __all__ = [
     "UNLABELLED",
     "VGG_IMAGE_SIZES",
     "Batch",
+    "CropCollate",
     "LogMel",
     "MelConfig",
     "MelImage",

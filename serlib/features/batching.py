@@ -10,7 +10,7 @@ Chapter: book/06_cross_lingual_gap.md
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -19,8 +19,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from serlib.features.crops import random_crop
 
-__all__ = ["UNLABELLED", "Batch", "UtteranceDataset", "crop_collate", "make_loader",
-           "pad_collate"]
+__all__ = ["UNLABELLED", "Batch", "CropCollate", "UtteranceDataset", "crop_collate",
+           "make_loader", "pad_collate"]
 
 #: label of an utterance whose emotion is unknown to the learner
 UNLABELLED = -1
@@ -94,25 +94,40 @@ def pad_collate(items: Sequence[tuple[Tensor, int, int]], *, multiple: int = 8) 
     return Batch(x, lengths, y, index)
 
 
-def crop_collate(max_frames: int, *, seed: int = 0, multiple: int = 8
-                 ) -> Callable[[Sequence[tuple[Tensor, int, int]]], Batch]:
+class CropCollate:
     """A collate function that randomly crops every item along time, then pads the batch.
+
+    The crop generator is an attribute, so that a training checkpoint can save and restore
+    it (:class:`~serlib.adapt.cycling.Cycler` does): a resumed run draws the same crops.
 
     Args:
         max_frames: crop length in frames (``serlib.features.crop_frames(2.0, config)``).
-        seed: seeds the crop generator, which the returned function owns: the same seed
-            and item order give the same crops; every call draws new ones.
+        seed: seeds the crop generator: the same seed and item order give the same crops;
+            every call draws new ones.
         multiple: as in :func:`pad_collate`.
+
+    Shape:
+        items: ``(feats (..., frames), label, index)``; returns a :class:`Batch` with
+        x (batch, ..., ≤ max_frames padded to ``multiple``).
 
     Chapter: book/03_log_mel.md
     """
-    generator = torch.Generator().manual_seed(seed)
 
-    def collate(items: Sequence[tuple[Tensor, int, int]]) -> Batch:
-        cropped = [(random_crop(f, max_frames, generator), y, i) for f, y, i in items]
-        return pad_collate(cropped, multiple=multiple)
+    def __init__(self, max_frames: int, *, seed: int = 0, multiple: int = 8) -> None:
+        if max_frames < 1:
+            raise ValueError(f"max_frames={max_frames}: must be at least 1")
+        self.max_frames = max_frames
+        self.multiple = multiple
+        self.generator = torch.Generator().manual_seed(seed)
 
-    return collate
+    def __call__(self, items: Sequence[tuple[Tensor, int, int]]) -> Batch:
+        cropped = [(random_crop(f, self.max_frames, self.generator), y, i) for f, y, i in items]
+        return pad_collate(cropped, multiple=self.multiple)
+
+
+def crop_collate(max_frames: int, *, seed: int = 0, multiple: int = 8) -> CropCollate:
+    """A :class:`CropCollate` (kept as a function for the chapters' ``make_loader`` calls)."""
+    return CropCollate(max_frames, seed=seed, multiple=multiple)
 
 
 def make_loader(dataset: Dataset, *, batch_size: int, shuffle: bool, seed: int = 0,
