@@ -18,6 +18,7 @@ __all__ = [
     "CorpusVerificationError",
     "DownloadError",
     "LabelSetError",
+    "RecordingNotFoundError",
     "SerlibError",
     "SplitError",
 ]
@@ -61,3 +62,7 @@ class SplitError(SerlibError, ValueError):
 
 class CheckpointError(SerlibError):
     """A checkpoint does not fit the model (missing or unexpected keys, wrong shapes)."""
+
+
+class RecordingNotFoundError(SerlibError, FileNotFoundError):
+    """A recording given for prediction does not exist."""

@@ -16,14 +16,10 @@ from torch import Tensor
 
 from serlib.adapt.bundle import ModelBundle
 from serlib.data.audio import load_audio
-from serlib.errors import SerlibError
+from serlib.errors import RecordingNotFoundError
 from serlib.features import LogMel, NormStats, apply_norm_stats
 
-__all__ = ["RecordingNotFoundError", "normalise", "predict_recordings"]
-
-
-class RecordingNotFoundError(SerlibError, FileNotFoundError):
-    """A recording given for prediction does not exist."""
+__all__ = ["RecordingNotFoundError", "normalise", "predict_recordings"]  # error: serlib.errors
 
 
 def normalise(x: Tensor, norm_stats: dict[str, Any] | None) -> Tensor:
