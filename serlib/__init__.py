@@ -8,9 +8,11 @@ the bottom up (imports point downwards only):
 - :mod:`serlib.features`: log-mel front-ends, batching, crops, normalisation, caches;
 - :mod:`serlib.models`: SmallCNN, VGG16 on log-mel images, the BYOL-S encoder;
 - :mod:`serlib.losses`: MMD, pseudo-label losses, mixup, gradient reversal;
-- :mod:`serlib.adapt`: the training engine and the adaptation methods;
+- :mod:`serlib.train`: the training engine (``fit``), checkpoints, inference;
+- :mod:`serlib.adapt`: the adaptation methods as step functions, and their table;
 - :mod:`serlib.evaluate` and :mod:`serlib.viz`: metrics, intervals, tables and figures;
-- :mod:`serlib.experiments` and :mod:`serlib.cli`: the experiment runner and the command.
+- :mod:`serlib.experiments`: profiles, recipes, backbones, the experiment runner, bundles;
+- :mod:`serlib.cli`: the ``serlib`` command.
 
 The most used names are re-exported here, e.g. ``serlib.load_corpus`` or ``serlib.fit``.
 The table :data:`_EXPORTS` lists each one with the module it comes from; a name is imported
@@ -21,8 +23,7 @@ Chapter: book/intro.md
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from serlib._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -70,17 +71,13 @@ _EXPORTS: dict[str, str] = {
     "mmd2": "serlib.losses",
     "prior_regularizer": "serlib.losses",
     "soft_pseudo_label_loss": "serlib.losses",
-    # adapt
-    "AGARLA": "serlib.adapt",
-    "BAKLOUTI": "serlib.adapt",
+    # train and adapt
     "METHODS": "serlib.adapt",
-    "TrainConfig": "serlib.adapt",
+    "TrainConfig": "serlib.train",
     "build_step": "serlib.adapt",
-    "fit": "serlib.adapt",
-    "load_model_bundle": "serlib.adapt",
-    "predict": "serlib.adapt",
-    "save_model_bundle": "serlib.adapt",
-    "seed_everything": "serlib.adapt",
+    "fit": "serlib.train",
+    "predict": "serlib.train",
+    "seed_everything": "serlib.train",
     # evaluate and viz
     "chance_levels": "serlib.evaluate",
     "classification_report_df": "serlib.evaluate",
@@ -92,20 +89,15 @@ _EXPORTS: dict[str, str] = {
     "plot_log_mel": "serlib.viz",
     "plot_tsne": "serlib.viz",
     # experiments
+    "AGARLA": "serlib.experiments",
+    "BAKLOUTI": "serlib.experiments",
+    "get_profile": "serlib.experiments",
+    "load_model_bundle": "serlib.experiments",
     "run_experiment": "serlib.experiments",
+    "save_model_bundle": "serlib.experiments",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a re-exported name from its module on first use (PEP 562)."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'serlib' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

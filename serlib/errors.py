@@ -18,6 +18,7 @@ __all__ = [
     "CorpusVerificationError",
     "DownloadError",
     "LabelSetError",
+    "NonFiniteError",
     "RecordingNotFoundError",
     "SerlibError",
     "SplitError",
@@ -66,3 +67,7 @@ class CheckpointError(SerlibError):
 
 class RecordingNotFoundError(SerlibError, FileNotFoundError):
     """A recording given for prediction does not exist."""
+
+
+class NonFiniteError(SerlibError, ValueError):
+    """A loss, a model output or a weight is NaN or infinite: no result is computed from it."""

@@ -69,3 +69,78 @@ def pytest_configure(config: pytest.Config) -> None:
     so that tests never write into the user's cache. Set SERLIB_CACHE_KEEP=1 to keep yours."""
     if "SERLIB_CACHE_KEEP" not in os.environ:
         os.environ["SERLIB_CACHE"] = tempfile.mkdtemp(prefix="serlib-test-cache-")
+
+
+# --- tiny CPU data for the training tests: two "languages" of random log-mel-like tensors ---
+from collections.abc import Callable  # noqa: E402
+
+import torch  # noqa: E402
+from torch import Tensor  # noqa: E402
+
+from serlib.features.batching import UtteranceDataset, make_loader  # noqa: E402
+from serlib.models import SmallCNN  # noqa: E402
+
+N_MELS = 16
+NUM_CLASSES = 3
+
+
+def toy_feats(n: int, *, shift: float, seed: int) -> tuple[list[Tensor], list[int]]:
+    """``n`` utterances of variable length whose class moves the mean of a band of mels."""
+    g = torch.Generator().manual_seed(seed)
+    feats, labels = [], []
+    for i in range(n):
+        label = i % NUM_CLASSES
+        frames = int(torch.randint(16, 40, (1,), generator=g))
+        x = torch.randn(1, N_MELS, frames, generator=g) * 0.5 + shift
+        x[:, label * 4:(label + 1) * 4] += 1.5
+        feats.append(x)
+        labels.append(label)
+    return feats, labels
+
+
+@pytest.fixture
+def datasets() -> dict[str, UtteranceDataset]:
+    """source (24), target (9 labelled), unlabelled (15, labels hidden), dev (9) datasets."""
+    xs, ys = toy_feats(24, shift=0.0, seed=1)
+    xt, yt = toy_feats(33, shift=0.7, seed=2)
+    return {"source": UtteranceDataset(xs, ys), "target": UtteranceDataset(xt[:9], yt[:9]),
+            "unlabelled": UtteranceDataset(xt[9:24], None),
+            "dev": UtteranceDataset(xt[24:], yt[24:])}
+
+
+@pytest.fixture
+def loaders(datasets) -> Callable[..., dict]:
+    """Fresh, seeded loaders (call again for a second, identical set)."""
+
+    def make(names=("source",), batch_size: int = 8, seed: int = 0) -> dict:
+        return {name: make_loader(datasets[name], batch_size=batch_size, shuffle=True,
+                                  seed=seed + k) for k, name in enumerate(names)}
+
+    return make
+
+
+@pytest.fixture
+def dev_loader(datasets):
+    return make_loader(datasets["dev"], batch_size=8, shuffle=False)
+
+
+def _tiny_model(seed: int = 0, dropout: float = 0.0) -> SmallCNN:
+    torch.manual_seed(seed)
+    return SmallCNN(NUM_CLASSES, n_mels=N_MELS, channels=(4, 8, 8), embed_dim=8, dropout=dropout)
+
+
+@pytest.fixture
+def tiny_model() -> Callable[..., SmallCNN]:
+    """``tiny_model(seed=0, dropout=0.0)``: a SmallCNN small enough for a test (no dropout
+    by default, so that runs compare exactly)."""
+    return _tiny_model
+
+
+@pytest.fixture
+def batch_of() -> Callable:
+    """``batch_of(dataset, size=6)``: the first ``size`` items of a dataset as one Batch."""
+
+    def make(dataset: UtteranceDataset, size: int = 6):
+        return next(iter(make_loader(dataset, batch_size=size, shuffle=False)))
+
+    return make

@@ -1,77 +1,42 @@
-"""Training: one engine (:func:`fit`), the methods as step functions, recipes and bundles.
+"""Adaptation methods as step functions, and the one table that describes them.
 
-Chapter: book/06_cross_lingual_gap.md
+Each method is a step function in a file named like the loss it uses (``mmd.py`` ↔
+``serlib/losses/mmd.py``, ...), built from the shared terms of :mod:`.terms`;
+:data:`METHODS` (:mod:`.methods`) says, for every method, its step function, its
+hyper-parameters with their defaults, the data it needs and how its model is selected. The
+engine that runs the steps is :mod:`serlib.train`.
+
+Chapter: book/07_mmd.md
 """
 
-from serlib.adapt.bundle import ModelBundle, build_model, load_model_bundle, save_model_bundle
-from serlib.adapt.checkpoint import TrainState, load_checkpoint, save_checkpoint
-from serlib.adapt.cycling import Cycler, cycle
-from serlib.adapt.dann import dann_step, make_adversary
-from serlib.adapt.engine import StepFn, fit
-from serlib.adapt.inference import Predictions, dev_uar, predict
-from serlib.adapt.loaders import CropCollate, train_loader
-from serlib.adapt.methods import METHODS, Method, build_step, get_method
-from serlib.adapt.mmd_da import mmd_step
-from serlib.adapt.mmd_pseudo import mmd_pseudo_label_step
-from serlib.adapt.pseudo_label import hard_pseudo_label_step
-from serlib.adapt.recipes import (
-    AGARLA,
-    BAKLOUTI,
-    PROFILES,
-    RECIPES,
-    Profile,
-    Recipe,
-    apply_profile,
-    get_profile,
-    get_recipe,
-)
-from serlib.adapt.runtime import resolve_device, rng_state, seed_everything, set_rng_state
-from serlib.adapt.soft_pseudo_label import SoftLabelMemory, soft_pseudo_label_step
-from serlib.adapt.supervised import supervised_step
-from serlib.adapt.train_config import FitResult, TrainConfig
+from serlib._lazy import lazy_exports
 
-__all__ = [
-    "AGARLA",
-    "BAKLOUTI",
-    "METHODS",
-    "PROFILES",
-    "RECIPES",
-    "CropCollate",
-    "Cycler",
-    "FitResult",
-    "Method",
-    "ModelBundle",
-    "Predictions",
-    "Profile",
-    "Recipe",
-    "SoftLabelMemory",
-    "StepFn",
-    "TrainConfig",
-    "TrainState",
-    "apply_profile",
-    "build_model",
-    "build_step",
-    "cycle",
-    "dann_step",
-    "dev_uar",
-    "fit",
-    "get_method",
-    "get_profile",
-    "get_recipe",
-    "hard_pseudo_label_step",
-    "load_checkpoint",
-    "load_model_bundle",
-    "make_adversary",
-    "mmd_pseudo_label_step",
-    "mmd_step",
-    "predict",
-    "resolve_device",
-    "rng_state",
-    "save_checkpoint",
-    "save_model_bundle",
-    "seed_everything",
-    "set_rng_state",
-    "soft_pseudo_label_step",
-    "supervised_step",
-    "train_loader",
-]
+#: public name -> the module that defines it (imported on first use)
+_EXPORTS: dict[str, str] = {
+    "CE_TERMS": "serlib.adapt.terms",
+    "METHODS": "serlib.adapt.methods",
+    "Method": "serlib.adapt.methods",
+    "Param": "serlib.adapt.methods",
+    "SoftLabelMemory": "serlib.adapt.soft_pseudo_label",
+    "Step": "serlib.adapt.methods",
+    "build_step": "serlib.adapt.methods",
+    "dann_step": "serlib.adapt.dann",
+    "encode": "serlib.adapt.terms",
+    "get_method": "serlib.adapt.methods",
+    "hard_pseudo_label_step": "serlib.adapt.hard_pseudo_label",
+    "labelled_cross_entropy": "serlib.adapt.terms",
+    "labelled_terms": "serlib.adapt.terms",
+    "make_adversary": "serlib.adapt.dann",
+    "mmd_between": "serlib.adapt.mmd",
+    "mmd_hard_pseudo_label_step": "serlib.adapt.mmd_hard_pseudo_label",
+    "mmd_step": "serlib.adapt.mmd",
+    "resolve_hyper": "serlib.adapt.methods",
+    "soft_pseudo_label_step": "serlib.adapt.soft_pseudo_label",
+    "supervised_step": "serlib.adapt.supervised",
+    "target_feats": "serlib.adapt.terms",
+    "total": "serlib.adapt.terms",
+    "unlabelled_batch": "serlib.adapt.terms",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -7,7 +7,7 @@ the features learn the opposite, to hide the language::
 
     loss = ce_s + ce_t + trade_off · L_D(D(GRL_λ(feats_s)), D(GRL_λ(feats_t)))
 
-``λ`` follows the warm-up schedule ``dann_coeff(progress)`` (0 at the start, → 1). The
+``λ`` follows the warm-up schedule ``dann_coeff(frac_done)`` (0 at the start, → 1). The
 discriminator (with its loss) is an explicit object created by the caller
 (:func:`make_adversary`) and passed both to the step and to ``fit(extras=...)``.
 
@@ -17,16 +17,16 @@ Chapter: book/09_beyond.md
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from torch import Tensor, nn
 
-from serlib.adapt.mmd_da import target_feats
-from serlib.adapt.terms import labelled_terms, total
+from serlib.adapt.terms import labelled_terms, target_feats, total
 from serlib.features.batching import Batch
 from serlib.losses.dann import DomainAdversarialLoss, DomainDiscriminator
 from serlib.losses.gradient_reversal import dann_coeff
 
-__all__ = ["dann_step", "make_adversary"]
+__all__ = ["adversary_state", "dann_step", "make_adversary"]
 
 
 def make_adversary(in_features: int, *, hidden: int = 256,
@@ -41,7 +41,13 @@ def make_adversary(in_features: int, *, hidden: int = 256,
     return DomainAdversarialLoss(DomainDiscriminator(in_features, hidden, dropout))
 
 
-def dann_step(model: nn.Module, batches: Mapping[str, Batch], *, progress: float = 0.0,
+def adversary_state(model: nn.Module, *, hidden: int = 256, dropout: float = 0.5,
+                    **_: Any) -> dict[str, nn.Module]:
+    """The state of ``dann``: a discriminator sized by the model's ``feature_dim``."""
+    return {"adversary": make_adversary(model.feature_dim, hidden=hidden, dropout=dropout)}
+
+
+def dann_step(model: nn.Module, batches: Mapping[str, Batch], *, frac_done: float = 0.0,
               adversary: DomainAdversarialLoss, trade_off: float = 1.0,
               gamma: float = 10.0) -> dict[str, Tensor]:
     """Domain-adversarial training, one step.
@@ -50,7 +56,7 @@ def dann_step(model: nn.Module, batches: Mapping[str, Batch], *, progress: float
         model: a serlib model.
         batches: ``"source"`` (labelled), and ``"target"`` (labelled) and/or
             ``"unlabelled"`` target batches.
-        progress: fraction of training done; sets the reversal coefficient.
+        frac_done: fraction of training done; sets the reversal coefficient.
         adversary: the discriminator and its loss (:func:`make_adversary`).
         trade_off: weight of the domain loss.
         gamma: steepness of the coefficient's warm-up (10 in Ganin et al.).
@@ -68,7 +74,7 @@ def dann_step(model: nn.Module, batches: Mapping[str, Batch], *, progress: float
         raise ValueError("dann_step needs a labelled 'source' batch")
     terms, feats = labelled_terms(model, batches)
     feats_t = target_feats(model, batches, feats)
-    coeff = dann_coeff(min(progress, 1.0), gamma)
+    coeff = dann_coeff(min(frac_done, 1.0), gamma)
     domain, accuracy = adversary(feats["source"].float(), feats_t.float(), coeff=coeff)
     return {"loss": total(terms) + trade_off * domain, **terms, "domain": domain,
             "domain_acc": accuracy, "coeff": domain.new_tensor(coeff)}

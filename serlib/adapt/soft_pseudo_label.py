@@ -26,19 +26,19 @@ Chapter: book/08_pseudo_labels.md
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
-from serlib.adapt.inference import predict
-from serlib.adapt.pseudo_label import unlabelled_batch
-from serlib.adapt.terms import labelled_terms, total
+from serlib.adapt.terms import labelled_terms, total, unlabelled_batch
 from serlib.features.batching import Batch
 from serlib.losses.mixup import mixup
 from serlib.losses.soft_pseudo_label import soft_pseudo_label_loss
+from serlib.train.inference import predict
 
-__all__ = ["SoftLabelMemory", "soft_pseudo_label_step"]
+__all__ = ["SoftLabelMemory", "soft_label_state", "soft_pseudo_label_step"]
 
 
 class SoftLabelMemory(nn.Module):
@@ -66,10 +66,11 @@ class SoftLabelMemory(nn.Module):
 
     @classmethod
     def from_model(cls, model: nn.Module, loader: DataLoader, *,
-                   device: str | torch.device = "cpu") -> SoftLabelMemory:
+                   device: str | torch.device | None = None) -> SoftLabelMemory:
         """A memory initialised with ``model``'s predictions on ``loader`` (eval mode).
 
-        ``loader`` must cover the whole unlabelled dataset (in any order).
+        ``loader`` must cover the whole unlabelled dataset (in any order); ``device``:
+        where to predict (None: where the model is).
         """
         pred = predict(model, loader, device=device)
         num_items = int(pred.index.max()) + 1
@@ -90,7 +91,7 @@ class SoftLabelMemory(nn.Module):
 
 
 def soft_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
-                           progress: float = 0.0, memory: SoftLabelMemory,
+                           frac_done: float = 0.0, memory: SoftLabelMemory,
                            lambda_prior: float = 0.8, lambda_entropy: float = 0.4,
                            use_mixup: bool = True,
                            concentration: float | None = None) -> dict[str, Tensor]:
@@ -100,7 +101,7 @@ def soft_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
         model: a serlib model.
         batches: ``"source"`` (labelled), optionally ``"target"`` (labelled), and
             ``"unlabelled"`` (its ``index`` addresses ``memory``).
-        progress: fraction of training done (unused).
+        frac_done: fraction of training done (unused).
         memory: the soft targets; read, then updated with this step's predictions.
         lambda_prior: λ_A of the prior regulariser R_A (0.8).
         lambda_entropy: λ_H of the entropy regulariser R_H (0.4).
@@ -132,3 +133,20 @@ def soft_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
                                        lambda_prior=lambda_prior, lambda_entropy=lambda_entropy)
     return {"loss": total(terms) + pl, **terms, "pl": pl, "pl_ce": parts["ce"],
             "prior": parts["prior"], "entropy": parts["entropy"]}
+
+
+def soft_label_state(model: nn.Module, *, unlabelled_loader: DataLoader | None,
+                     **_: Any) -> dict[str, nn.Module]:
+    """The state of ``soft_pl``: a memory initialised with the starting model's predictions.
+
+    Args:
+        model: the model the step will train (its predictions are the first targets).
+        unlabelled_loader: an unshuffled loader over every unlabelled target utterance.
+
+    Raises:
+        ValueError: no loader was given.
+    """
+    if unlabelled_loader is None:
+        raise ValueError("soft_pl needs unlabelled_loader (an unshuffled loader over the "
+                         "unlabelled target utterances) to initialise its memory")
+    return {"memory": SoftLabelMemory.from_model(model, unlabelled_loader)}

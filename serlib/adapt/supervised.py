@@ -24,14 +24,14 @@ __all__ = ["supervised_step"]
 
 
 def supervised_step(model: nn.Module, batches: Mapping[str, Batch], *,
-                    progress: float = 0.0) -> dict[str, Tensor]:
+                    frac_done: float = 0.0) -> dict[str, Tensor]:
     """Cross-entropy on every labelled batch: ``loss = ce_s + ce_t``.
 
     Args:
         model: a serlib model.
         batches: ``"source"`` and/or ``"target"``, labelled batches (each one's
             cross-entropy is a batch mean, so both languages weigh the same per step).
-        progress: fraction of training done (unused; part of the step-function interface).
+        frac_done: fraction of training done (unused; part of the step-function interface).
 
     Returns:
         ``{"loss", "ce_s", "ce_t"}`` (the CE terms of the batches present).

@@ -8,6 +8,8 @@ Every method sees the same named batches (see :mod:`serlib.adapt.methods`):
   ``y`` is ``UNLABELLED``; a step never reads it).
 
 The cross-entropy of a labelled batch is recorded as ``ce_s`` (source) or ``ce_t`` (target).
+The step functions of the methods (one per file, named like the loss they use in
+:mod:`serlib.losses`) are built from these terms.
 
 Chapter: book/06_cross_lingual_gap.md
 """
@@ -22,7 +24,8 @@ from torch import Tensor, nn
 
 from serlib.features.batching import UNLABELLED, Batch
 
-__all__ = ["CE_TERMS", "encode", "labelled_cross_entropy", "labelled_terms", "total"]
+__all__ = ["CE_TERMS", "encode", "labelled_cross_entropy", "labelled_terms", "target_feats",
+           "total", "unlabelled_batch"]
 
 #: the name of the cross-entropy term of each labelled batch
 CE_TERMS = {"source": "ce_s", "target": "ce_t"}
@@ -81,3 +84,36 @@ def labelled_terms(model: nn.Module,
 def total(terms: Mapping[str, Tensor]) -> Tensor:
     """The sum of the given terms (a scalar)."""
     return torch.stack([t.float() for t in terms.values()]).sum()
+
+
+def target_feats(model: nn.Module, batches: Mapping[str, Batch],
+                 feats: Mapping[str, Tensor]) -> Tensor:
+    """Features of every target utterance of the step: labelled ``"target"`` + ``"unlabelled"``.
+
+    Args:
+        model: the model (used for the unlabelled batch only).
+        batches: the step's batches.
+        feats: features already computed, by batch name (from :func:`labelled_terms`).
+
+    Shape:
+        returns (m, dim), m = the number of target utterances of the step.
+
+    Raises:
+        ValueError: if the step has no target batch at all.
+    """
+    parts = [feats["target"]] if "target" in feats else []
+    if "unlabelled" in batches:
+        u = batches["unlabelled"]
+        parts.append(model.forward_features(u.x, u.lengths))
+    if not parts:
+        raise ValueError(f"no target batch among {sorted(batches)}: adaptation needs a "
+                         "'target' and/or an 'unlabelled' batch")
+    return torch.cat(parts)
+
+
+def unlabelled_batch(batches: Mapping[str, Batch], method: str) -> Batch:
+    """The ``"unlabelled"`` batch, or a clear error naming the method that needs it."""
+    if "unlabelled" not in batches:
+        raise ValueError(f"{method} needs an 'unlabelled' batch of target utterances; "
+                         f"got {sorted(batches)}")
+    return batches["unlabelled"]

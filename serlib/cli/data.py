@@ -15,29 +15,14 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-
-from serlib.data import (
-    CORPORA,
-    LABEL_SETS,
-    MERGES,
-    apply_label_set,
-    corpus_dir,
-    data_root,
-    fetch_corpus,
-    load_corpus,
-    manual_instructions,
-    mapping_counts,
-    summarize_corpus,
-    verify_corpus,
-)
-from serlib.data.scan import INCOMPLETE_MARKER, find_audio
-
 __all__ = ["add_parser", "corpus_status"]
 
 
 def corpus_status(corpus: str) -> str:
     """``absent``, ``incomplete`` or ``present (n/expected files)`` under the data root."""
+    from serlib.data import CORPORA, corpus_dir
+    from serlib.data.scan import INCOMPLETE_MARKER, find_audio
+
     spec = CORPORA[corpus]
     folder = corpus_dir(corpus)
     if not folder.is_dir():
@@ -50,6 +35,10 @@ def corpus_status(corpus: str) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from serlib.data import CORPORA, data_root
+
     rows = [{"id": s.id, "language": s.language, "licence": s.licence, "fetch": s.fetch,
              "status": corpus_status(s.id)} for s in CORPORA.values()]
     print(f"data root: {data_root()}  (set SERLIB_DATA to change it)")
@@ -63,6 +52,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    from serlib.data import CORPORA, fetch_corpus, manual_instructions
+
     spec = CORPORA.get(args.corpus)
     if spec is not None and spec.fetch == "manual" and args.from_dir is None:
         print(f"{spec.id} is not downloaded by serlib (licence or registration required).\n"
@@ -75,12 +66,16 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from serlib.data import verify_corpus
+
     report = verify_corpus(args.corpus, args.root, raise_on_error=False)
     print(report.summary())
     return 0 if report.ok else 1
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from serlib.data import apply_label_set, load_corpus, mapping_counts, summarize_corpus
+
     table = load_corpus(args.corpus, args.root)
     if args.label_set:
         print(mapping_counts(table, args.label_set, merges=args.merge).to_string(), "\n")
@@ -115,7 +110,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("summary", help="counts by emotion x speaker")
     p.add_argument("corpus")
     p.add_argument("--root", help="corpus folder or data root (default: $SERLIB_DATA)")
-    p.add_argument("--label-set", choices=sorted(LABEL_SETS), help="map onto a label set")
-    p.add_argument("--merge", action="append", default=[], choices=sorted(MERGES),
-                   help="explicit merge applied before the label set (repeatable)")
+    p.add_argument("--label-set", help="map onto a label set (agarla5, shared4, shared6, "
+                                       "baklouti7; an unknown name lists them)")
+    p.add_argument("--merge", action="append", default=[],
+                   help="explicit merge applied before the label set (repeatable; e.g. "
+                        "calm_as_boredom)")
     p.set_defaults(func=_summary)

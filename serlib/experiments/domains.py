@@ -26,7 +26,6 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from serlib.adapt.recipes import Profile
 from serlib.data import (
     apply_label_set,
     cache_root,
@@ -38,6 +37,7 @@ from serlib.data import (
 )
 from serlib.errors import ConfigError, CorpusNotFoundError
 from serlib.experiments.config import ExperimentConfig
+from serlib.experiments.profiles import Profile
 
 __all__ = ["cap_per_speaker_emotion", "label_target", "load_domain"]
 

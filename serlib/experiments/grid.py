@@ -3,27 +3,30 @@
 Axes a method does not use collapse (a zero-shot run has no τ and no target labels), and
 combinations a method cannot run are left out with a reason (transfer learning without
 target labels; pseudo-labels when every target utterance is labelled, so none is left
-unlabelled). Every run has a key: a hash of its fully resolved settings (recipe, profile,
-data, backbone, grid point), so a results file knows which runs it already holds.
+unlabelled). Each run carries its method's row of :data:`serlib.adapt.METHODS` and its
+hyper-parameters fully resolved (the method's defaults, then the experiment's ``hyper``,
+then the grid axes ``thresholds`` / ``trade_offs``). Every run has a key: a hash of its
+fully resolved settings (recipe, profile, data, backbone, method, hyper-parameters, grid
+point), so a results file knows which runs it already holds.
 
 Chapter: book/10_reproducing.md
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from serlib.adapt.methods import get_method
+from serlib.adapt.methods import Method, get_method, resolve_hyper
 from serlib.config import config_hash, config_to_dict
 from serlib.experiments.config import ResolvedExperiment, parse_task
+from serlib.experiments.weights import resolve_weights
 
 __all__ = ["RUN_FORMAT", "RunSpec", "expand_grid"]
 
 #: bumped when what a run computes changes (old results then no longer count as done)
-RUN_FORMAT = 1
+RUN_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -32,24 +35,22 @@ class RunSpec:
 
     Attributes:
         experiment: the experiment's name.
-        method: a method name.
+        method: the method's row of ``METHODS``.
+        hyper: every hyper-parameter of the method, resolved (see the module docstring).
         source: the source domain (corpus ids joined by ``+``, or a synthetic language).
         target: the target domain.
         n_labels: labelled target training utterances (int) or ``"all"``.
-        threshold: τ, for methods that use it (else None).
-        trade_off: the MMD / adversarial weight, for methods that use it (else None).
         seed: the training seed (also draws the labelled subset).
         profile: the profile's name.
         settings: every other resolved setting (recipe, profile, data, backbone).
     """
 
     experiment: str
-    method: str
+    method: Method
+    hyper: dict[str, Any]
     source: str
     target: str
     n_labels: int | str
-    threshold: float | None
-    trade_off: float | None
     seed: int
     profile: str
     settings: dict[str, Any]
@@ -57,8 +58,20 @@ class RunSpec:
     @property
     def key(self) -> str:
         """The run key: a hash of everything that determines the run."""
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        return config_hash(values, RUN_FORMAT)
+        return config_hash({"experiment": self.experiment, "method": self.method.name,
+                            "hyper": self.hyper, "source": self.source, "target": self.target,
+                            "n_labels": self.n_labels, "seed": self.seed,
+                            "profile": self.profile, "settings": self.settings}, RUN_FORMAT)
+
+    @property
+    def threshold(self) -> float | None:
+        """τ, for methods that have one (else None)."""
+        return self.hyper.get("threshold")
+
+    @property
+    def trade_off(self) -> float | None:
+        """The MMD / adversarial weight, for methods that have one (else None)."""
+        return self.hyper.get("trade_off")
 
     @property
     def uses_target_labels(self) -> bool:
@@ -70,37 +83,63 @@ class RunSpec:
         """``"source -> target"``."""
         return f"{self.source} -> {self.target}"
 
+    def describe(self) -> str:
+        """One line: method, task, labels, grid hyper-parameters, seed."""
+        extra = "".join(f" {k}={v}" for k, v in (("τ", self.threshold),
+                                                 ("trade_off", self.trade_off))
+                        if v is not None)
+        return f"{self.method.name} {self.task} n={self.n_labels}{extra} seed={self.seed}"
 
-def _checkpoint_id(path: str | None) -> str | None:
-    """A machine-independent id of a weights file: its name and size."""
-    if path is None:
+
+def _weights_id(backbone: str, weights: str | None, options: dict[str, Any]) -> str | None:
+    """A machine-independent id of the weights a backbone loads: name and size."""
+    resolved = resolve_weights(backbone, weights, options)
+    if resolved is None:
         return None
-    file = Path(path).expanduser()
+    file = Path(resolved).expanduser()
     return f"{file.name}:{file.stat().st_size}" if file.is_file() else file.name
 
 
 def _settings(plan: ResolvedExperiment) -> dict[str, Any]:
     c = plan.config
+    assert c.backbone is not None  # resolve_experiment fills it
     synthetic = {"profile": c.synthetic, **c.synthetic_overrides}
     return {"data": c.data, "synthetic": synthetic if c.data == "synthetic" else None,
             "label_set": c.label_set, "merges": list(c.merges), "split_seed": c.split_seed,
             "backbone": c.backbone, "backbone_options": dict(c.backbone_options),
-            "checkpoint": None if c.backbone == "small_cnn" else _checkpoint_id(c.checkpoint),
-            "recipe": config_to_dict(plan.recipe), "profile": config_to_dict(plan.profile)}
+            "weights": _weights_id(c.backbone, c.weights, dict(c.backbone_options)),
+            "recipe": config_to_dict(plan.recipe),
+            "profile": {k: v for k, v in config_to_dict(plan.profile).items()
+                        if k in ("name", "source_epochs", "adapt_epochs", "steps_per_epoch",
+                                 "max_per_speaker_emotion", "dry_run")}}
 
 
-def _labels_for(method: str, values: tuple[int | str, ...]) -> tuple[list[int | str], str]:
-    spec = get_method(method)
-    if spec.target_labels == "none":
+def _labels_for(method: Method, values: tuple[int | str, ...]) -> tuple[list[int | str], str]:
+    if method.target_labels == "none":
         return [0], ""
-    if spec.target_labels == "all":
+    if method.target_labels == "all":
         return ["all"], ""
-    keep = [n for n in values if not (spec.target_labels == "required" and n == 0)]
-    if spec.unlabelled == "required":
+    keep = [n for n in values if not (method.target_labels == "required" and n == 0)]
+    if method.unlabelled == "required":
         keep = [n for n in keep if n != "all"]
-    reason = "" if keep else (f"{method} needs n_labels " + (
-        "> 0" if spec.target_labels == "required" else "other than 'all'"))
+    reason = "" if keep else (f"{method.name} needs n_labels " + (
+        "> 0" if method.target_labels == "required" else "other than 'all'"))
     return keep, reason
+
+
+def _hyper_points(method: Method, plan: ResolvedExperiment) -> list[dict[str, Any]]:
+    """The method's resolved hyper-parameters, one dict per point of its grid axes."""
+    c = plan.config
+    where = f"{c.name}: hyper.{method.name}"
+    base = resolve_hyper(method, c.hyper.get(method.name, {}), where=where)
+    axes = {"threshold": c.thresholds, "trade_off": c.trade_offs}
+    points = [base]
+    for param in method.grid:
+        values = axes[param]
+        if values:
+            points = [{**p, param: method.hyper[param].check(param, v, where)}
+                      for p in points for v in values]
+    return points
 
 
 def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
@@ -116,19 +155,14 @@ def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
     for task in c.tasks:
         source, target = parse_task(task)
         for seed in plan.seeds:
-            for method in c.methods:
-                spec = get_method(method)
+            for name in c.methods:
+                method = get_method(name)
                 labels, reason = _labels_for(method, tuple(c.n_labels))
                 if reason and reason not in notes:
                     notes.append(reason)
-                taus = c.thresholds if "threshold" in spec.hyper else (None,)
-                weights = c.trade_offs if "trade_off" in spec.hyper else (None,)
                 for n in labels:
-                    for tau in taus:
-                        for weight in weights:
-                            run = RunSpec(c.name, method, source, target, n,
-                                          None if tau is None else float(tau),
-                                          None if weight is None else float(weight),
-                                          int(seed), plan.profile.name, settings)
-                            runs.setdefault(run.key, run)
+                    for hyper in _hyper_points(method, plan):
+                        run = RunSpec(c.name, method, hyper, source, target, n, int(seed),
+                                      plan.profile.name, settings)
+                        runs.setdefault(run.key, run)
     return list(runs.values()), notes

@@ -18,8 +18,8 @@ __all__ = ["CONDITION", "RESULT_COLUMNS", "append_result", "read_results", "rend
 
 #: the columns of a results file, in order (one row per run)
 RESULT_COLUMNS = (
-    "run_key", "experiment", "method", "source", "target", "n_labels", "threshold",
-    "trade_off", "seed", "profile", "backbone", "recipe", "label_set",
+    "run_key", "status", "error", "experiment", "method", "source", "target", "n_labels",
+    "threshold", "trade_off", "hyper", "seed", "profile", "backbone", "recipe", "label_set",
     "source_split_id", "target_split_id", "selected_on", "best_epoch", "dev_uar", "epochs",
     "wa", "uar", "macro_f1", "n", "uar_low", "uar_high", "chance_wa", "chance_uar",
     "source_wa", "source_uar", "source_macro_f1", "source_n", "source_uar_low",
@@ -63,6 +63,8 @@ def summarize_results(results: pd.DataFrame) -> pd.DataFrame:
         ``source_wa`` as "mean ± std" strings (percent), their ``*_mean``/``*_std``
         fractions, ``seeds``, ``selected_on`` and ``chance_uar``/``chance_wa`` (fractions).
     """
+    if "status" in results.columns:
+        results = results[results["status"].astype(str) == "ok"]
     if results.empty:
         return pd.DataFrame(columns=[*CONDITION, "uar", "wa", "seeds"])
     metrics = ["uar", "wa", "source_uar", "source_wa"]

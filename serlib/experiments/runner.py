@@ -1,8 +1,9 @@
 """The experiment runner: every run of a grid, resumable, one results row per run.
 
-``run_experiment("configs/smoke.yaml", profile="smoke")`` (or ``serlib experiment run``)
+``run_experiment("smoke", profile="smoke")`` (or ``serlib experiment run smoke``)
 
-1. resolves the config for the profile and expands the grid (:mod:`.grid`);
+1. resolves the config for the profile and expands the grid (:mod:`.grid`), and checks
+   that the backbone's pre-trained weights fit it (before any data is prepared);
 2. reads the results file and skips the runs it already holds (their key is a hash of
    the run's fully resolved settings), so an interrupted experiment continues where it
    stopped (an interrupted *training* resumes from its per-epoch checkpoint);
@@ -14,6 +15,11 @@
    appends a row to the results CSV (atomically, after every run);
 5. summarises mean ± std over seeds with the chance levels (Markdown + CSV).
 
+Only an *expected* skip is a skip: a corpus that is not on disk (the whole task) or a
+split the data cannot make (:class:`~serlib.errors.SplitError`). Any other failure of a
+run is that run's **error row** (``status = "error"`` and the message); the other runs go
+on, the error rows are retried next time, and ``serlib experiment run`` exits non-zero.
+
 Results go to ``$SERLIB_CACHE/results/<name>-<profile>.csv`` unless a path is given.
 
 Chapter: book/10_reproducing.md
@@ -21,10 +27,12 @@ Chapter: book/10_reproducing.md
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,14 +42,20 @@ import pandas as pd
 import torch
 
 import serlib
-from serlib.adapt import get_method, resolve_device, save_model_bundle
 from serlib.atomic import atomic_path
 from serlib.config import config_hash
 from serlib.data import cache_root
 from serlib.errors import CorpusNotFoundError, SplitError
-from serlib.experiments.config import ResolvedExperiment, load_experiment, resolve_experiment
-from serlib.experiments.evaluation import score_split
+from serlib.evaluate import score_split
+from serlib.experiments.bundles import save_model_bundle
+from serlib.experiments.config import (
+    ExperimentConfig,
+    ResolvedExperiment,
+    load_experiment,
+    resolve_experiment,
+)
 from serlib.experiments.grid import RUN_FORMAT, RunSpec, expand_grid
+from serlib.experiments.profiles import Profile
 from serlib.experiments.results import (
     append_result,
     read_results,
@@ -50,9 +64,17 @@ from serlib.experiments.results import (
     summarize_results,
 )
 from serlib.experiments.task import Task, TaskCache, prepare_task, run_datasets
-from serlib.experiments.training import TrainingData, train_method, train_source_model
+from serlib.experiments.training import (
+    Trained,
+    TrainingData,
+    train_method,
+    train_source_model,
+)
+from serlib.experiments.weights import check_weights, resolve_weights
+from serlib.train import Probe, resolve_device
 
-__all__ = ["ExperimentResult", "ResultPaths", "run_experiment", "run_one"]
+__all__ = ["ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
+           "save_run_bundle", "train_run"]
 
 
 @dataclass(frozen=True)
@@ -83,8 +105,9 @@ class ExperimentResult:
         results: one row per run of this grid that is done (new or from before).
         summary: mean ± std over seeds per condition.
         paths: where everything was written.
-        ran: runs executed now.
-        skipped: messages about tasks or grid points that could not run.
+        ran: runs executed now (successfully).
+        skipped: messages about tasks or grid points that could not run (expected).
+        errors: messages of runs that failed (their error rows are in the results file).
     """
 
     results: pd.DataFrame
@@ -92,6 +115,7 @@ class ExperimentResult:
     paths: ResultPaths
     ran: int = 0
     skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def _source_model(run: RunSpec, task: Task, training: TrainingData, plan: ResolvedExperiment,
@@ -110,9 +134,7 @@ def _source_model(run: RunSpec, task: Task, training: TrainingData, plan: Resolv
                                  num_classes=len(task.labels), seed=run.seed,
                                  device=plan.config.device, checkpoint=checkpoint,
                                  progress=progress)
-    info = {"selected_on": trained.selected_on, "best_epoch": trained.best_epoch,
-            "best_score": trained.best_score, "epochs": trained.epochs,
-            "wall_time": time.perf_counter() - start}
+    info = {**trained.selection(), "wall_time": time.perf_counter() - start}
     state = {k: v.detach().cpu() for k, v in trained.model.state_dict().items()}
     with atomic_path(file) as tmp:
         torch.save({"state": state, "info": info}, tmp)
@@ -120,90 +142,148 @@ def _source_model(run: RunSpec, task: Task, training: TrainingData, plan: Resolv
     return state, info
 
 
-def run_one(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPaths, *,
-            progress: bool = False) -> dict[str, Any]:
-    """Train and score one run; returns its results row (see ``RESULT_COLUMNS``)."""
+def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
+    """The columns of a results row that describe the run (not its outcome)."""
+    return {"run_key": run.key, "experiment": run.experiment, "method": run.method.name,
+            "source": run.source, "target": run.target, "n_labels": str(run.n_labels),
+            "threshold": run.threshold, "trade_off": run.trade_off,
+            "hyper": json.dumps(run.hyper, sort_keys=True), "seed": run.seed,
+            "profile": run.profile, "backbone": plan.config.backbone,
+            "recipe": plan.recipe.name, "label_set": plan.config.label_set,
+            "serlib_version": serlib.__version__}
+
+
+@dataclass
+class RunOutcome:
+    """A trained and scored run: the model, how it was trained, and its results row.
+
+    Attributes:
+        run: the run.
+        model: the model (on the training device), holding the selected weights.
+        trained: the method's training (history, epochs, selection); None for zero-shot,
+            which is the source model.
+        row: the results row (without the bundle's path).
+    """
+
+    run: RunSpec
+    model: torch.nn.Module
+    trained: Trained | None
+    row: dict[str, Any]
+
+
+def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPaths, *,
+              progress: bool = False, probes: Mapping[str, Probe] | None = None) -> RunOutcome:
+    """Train and score one run: the source model (trained once per source and seed, then
+    read from disk), the method, and the scores on the target and source test splits."""
     start = time.perf_counter()
     training, tests, info = run_datasets(task, run)
     num_classes = len(task.labels)
     state, source_info = _source_model(run, task, training, plan, paths, progress=progress)
-    method = get_method(run.method)
+    method = run.method
     if method.unlabelled == "none":  # the pool exists, but this method does not train on it
         info["n_target_unlabelled"] = 0
+    trained = None
     if method.start == "source_model":
         model = task.backbone.new_model(num_classes, run.seed)
         model.load_state_dict(state)
-        selection = source_info
+        model.to(resolve_device(plan.config.device))
+        selection = {k: source_info[k] for k in ("selected_on", "best_epoch", "dev_uar",
+                                                 "epochs")}
     else:
         checkpoint = paths.checkpoints / f"{run.key}.ckpt"
-        trained = train_method(run, training, task.backbone, plan.recipe, state,
-                               num_classes=num_classes, device=plan.config.device,
-                               checkpoint=checkpoint, progress=progress)
-        model = trained.model
-        selection = {"selected_on": trained.selected_on, "best_epoch": trained.best_epoch,
-                     "best_score": trained.best_score, "epochs": trained.epochs}
+        trained = train_method(method, training, task.backbone, plan.recipe, state,
+                               hyper=run.hyper, num_classes=num_classes, seed=run.seed,
+                               device=plan.config.device, checkpoint=checkpoint,
+                               progress=progress, probes=probes)
+        model, selection = trained.model, trained.selection()
         checkpoint.unlink(missing_ok=True)
-    device = resolve_device(plan.config.device)
-    model.to(device)
-    scores = {**score_split(model, tests["target"], num_classes=num_classes, device=device),
-              **score_split(model, tests["source"], num_classes=num_classes, device=device,
+    scores = {**score_split(model, tests["target"], num_classes=num_classes),
+              **score_split(model, tests["source"], num_classes=num_classes,
                             prefix="source_")}
-    row = {"run_key": run.key, "experiment": run.experiment, "method": run.method,
-           "source": run.source, "target": run.target, "n_labels": str(run.n_labels),
-           "threshold": run.threshold, "trade_off": run.trade_off, "seed": run.seed,
-           "profile": run.profile, "backbone": plan.config.backbone,
-           "recipe": plan.recipe.name, "label_set": plan.config.label_set, **info,
-           "selected_on": selection["selected_on"], "best_epoch": selection["best_epoch"],
-           "dev_uar": selection["best_score"], "epochs": selection["epochs"], **scores,
-           "serlib_version": serlib.__version__}
+    row = {**_row(run, plan), "status": "ok", **info, **selection, **scores,
+           "wall_time": time.perf_counter() - start}
+    return RunOutcome(run, model, trained, row)
+
+
+def save_run_bundle(outcome: RunOutcome, task: Task, plan: ResolvedExperiment,
+                    paths: ResultPaths) -> Path:
+    """Save the run's model as a bundle (for ``serlib predict``) with its training facts."""
+    row = outcome.row
+    exported, spec = task.backbone.export(outcome.model.cpu(), len(task.labels))
+    metadata = {k: row[k] for k in ("run_key", "experiment", "method", "source", "target",
+                                     "n_labels", "seed", "selected_on", "best_epoch",
+                                     "target_split_id", "source_split_id", "hyper")}
+    metadata.update(data=plan.config.data, label_set=plan.config.label_set,
+                    profile=plan.profile.name, backbone=plan.config.backbone,
+                    source_corpora=sorted(set(task.source_table["corpus"])),
+                    source_languages=sorted(set(task.source_table["language"])),
+                    target_corpora=sorted(set(task.target_table["corpus"])),
+                    target_languages=sorted(set(task.target_table["language"])),
+                    target_uar=row["uar"], source_uar=row["source_uar"])
+    return save_model_bundle(
+        paths.models / f"{outcome.run.method.name}-{outcome.run.key}.pt", exported,
+        labels=task.labels, mel_config=task.backbone.mel_config, model_spec=spec,
+        norm_stats=task.backbone.norm_stats, metadata=metadata)
+
+
+def run_one(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPaths, *,
+            progress: bool = False) -> dict[str, Any]:
+    """Train, score and (if the config says so) bundle one run; returns its results row."""
+    outcome = train_run(run, task, plan, paths, progress=progress)
+    row = outcome.row
     if plan.config.save_models:
-        exported, spec = task.backbone.export(model.cpu(), num_classes)
-        metadata = {k: row[k] for k in ("run_key", "experiment", "method", "source", "target",
-                                         "n_labels", "seed", "selected_on", "best_epoch",
-                                         "target_split_id", "source_split_id")}
-        row["model_path"] = str(save_model_bundle(
-            paths.models / f"{run.method}-{run.key}.pt", exported, labels=task.labels,
-            mel_config=task.backbone.mel_config, model_spec=spec,
-            norm_stats=task.backbone.norm_stats, metadata=metadata))
-    row["wall_time"] = time.perf_counter() - start
+        row["model_path"] = str(save_run_bundle(outcome, task, plan, paths))
     row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return row
 
 
-def _describe(run: RunSpec) -> str:
-    extra = "".join(f" {k}={v}" for k, v in (("τ", run.threshold), ("trade_off", run.trade_off))
-                    if v is not None)
-    return f"{run.method} {run.task} n={run.n_labels}{extra} seed={run.seed}"
+def _error_row(run: RunSpec, plan: ResolvedExperiment, err: BaseException) -> dict[str, Any]:
+    return {**_row(run, plan), "status": "error", "error": f"{type(err).__name__}: {err}",
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
-def run_experiment(config_path: str | os.PathLike[str], profile: str = "smoke",
-                   seeds: Sequence[int] | None = None,
+def _plan(config: str | os.PathLike[str] | ExperimentConfig, profile: str | Profile,
+          seeds: Sequence[int] | None) -> ResolvedExperiment:
+    loaded = config if isinstance(config, ExperimentConfig) else load_experiment(config)
+    return resolve_experiment(loaded, profile, seeds)
+
+
+def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
+                   profile: str | Profile = "smoke", seeds: Sequence[int] | None = None,
                    results_path: str | os.PathLike[str] | None = None, *,
                    progress: bool = True,
                    log: Callable[[str], None] | None = print) -> ExperimentResult:
     """Run (or continue) the grid of an experiment config (see the module docstring).
 
     Args:
-        config_path: the experiment YAML file.
-        profile: ``smoke``, ``cpu`` or ``full``.
+        config: the experiment: a YAML file, the name of a shipped config (e.g.
+            ``"cpu_ravdess_emodb"``), or an :class:`ExperimentConfig`.
+        profile: ``"smoke"``, ``"cpu"``, ``"full"`` or a :class:`Profile` (e.g. a dry run).
         seeds: replace the config's seeds.
         results_path: the results CSV (default under ``$SERLIB_CACHE/results``).
         progress: show training progress bars.
         log: where progress messages go (None: silent).
 
     Returns:
-        The rows of this grid, their summary, the paths written, and what was skipped.
+        The rows of this grid, their summary, the paths written, what was skipped and
+        what failed.
+
+    Raises:
+        ConfigError: the config is invalid, or the weights do not fit the backbone.
     """
     say = log or (lambda message: None)
-    plan = resolve_experiment(load_experiment(config_path), profile, seeds)
+    plan = _plan(config, profile, seeds)
+    c = plan.config
+    check_weights(c.backbone, resolve_weights(c.backbone, c.weights, c.backbone_options))
     runs, skipped = expand_grid(plan)
-    paths = ResultPaths.for_experiment(plan.config.name, profile, results_path)
+    label = plan.profile.name + ("-dry-run" if plan.profile.dry_run else "")
+    paths = ResultPaths.for_experiment(c.name, label, results_path)
     results = read_results(paths.results)
-    done = set(results["run_key"].astype(str))
+    done = set(results.loc[results["status"].astype(str) == "ok", "run_key"].astype(str))
     todo = [r for r in runs if r.key not in done]
-    say(f"{plan.config.name} [{profile}]: {len(runs)} runs, {len(runs) - len(todo)} already "
-        f"in {paths.results}")
-    cache, ran, dead_tasks = TaskCache(), 0, set()
+    say(f"{c.name} [{label}]: {len(runs)} runs, {len(runs) - len(todo)} already in "
+        f"{paths.results}")
+    cache, ran, dead_tasks, errors = TaskCache(), 0, set(), []
     for number, run in enumerate(todo, start=1):
         if run.task in dead_tasks:
             continue
@@ -216,17 +296,27 @@ def run_experiment(config_path: str | os.PathLike[str], profile: str = "smoke",
             skipped.append(f"{run.task}: skipped, a corpus is not on disk ({err})")
             say(skipped[-1])
             continue
-        except (SplitError, ValueError) as err:
-            skipped.append(f"{_describe(run)}: skipped ({err})")
+        except SplitError as err:
+            skipped.append(f"{run.describe()}: skipped ({err})")
             say(skipped[-1])
+            continue
+        except Exception as err:  # a failed run is its error row; the grid goes on
+            errors.append(f"{run.describe()}: {type(err).__name__}: {err}")
+            say(f"[{number}/{len(todo)}] {run.describe()}: FAILED\n"
+                + "".join(traceback.format_exception(err)).rstrip())
+            results = append_result(paths.results, results, _error_row(run, plan, err))
             continue
         results = append_result(paths.results, results, row)
         ran += 1
-        say(f"[{number}/{len(todo)}] {_describe(run)}: UAR {100 * row['uar']:.1f} % "
+        say(f"[{number}/{len(todo)}] {run.describe()}: UAR {100 * row['uar']:.1f} % "
             f"(WA {100 * row['wa']:.1f} %, chance {100 * row['chance_uar']:.1f} %) "
             f"selected on {row['selected_on']} [{row['wall_time']:.0f} s]")
-    mine = results[results["run_key"].astype(str).isin({r.key for r in runs})]
+    mine = results[results["run_key"].astype(str).isin({r.key for r in runs})
+                   & (results["status"].astype(str) == "ok")]
     summary = summarize_results(mine)
     save_summary(summary, paths.summary)
     say("\n" + render_summary(summary) + f"\n\nresults: {paths.results}\nsummary: {paths.summary}")
-    return ExperimentResult(mine.reset_index(drop=True), summary, paths, ran, skipped)
+    if errors:
+        say(f"{len(errors)} run(s) FAILED (error rows in {paths.results}; rerun to retry):\n"
+            + "\n".join(f"  {e}" for e in errors))
+    return ExperimentResult(mine.reset_index(drop=True), summary, paths, ran, skipped, errors)

@@ -6,19 +6,19 @@ Chapter: book/10_reproducing.md
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 from torch import Tensor
 
-from serlib.data import encode_labels, label_set_classes, split_id
+from serlib.data import label_set_classes, split_id
 from serlib.experiments.backbones import Backbone, make_backbone
 from serlib.experiments.config import ResolvedExperiment
 from serlib.experiments.domains import label_target, load_domain
 from serlib.experiments.grid import RunSpec
 from serlib.experiments.training import TrainingData
-from serlib.features.batching import UtteranceDataset
+from serlib.features import UtteranceDataset, table_dataset
 
 __all__ = ["Task", "TaskCache", "prepare_task", "run_datasets"]
 
@@ -48,17 +48,24 @@ class Task:
     target_inputs: list[Tensor]
 
 
+@dataclass
 class TaskCache:
-    """Domains and backbones loaded once per experiment (shared by its tasks)."""
+    """What the tasks of one experiment share, loaded once: domains, backbones, inputs.
 
-    def __init__(self) -> None:
-        self.domains: dict[str, pd.DataFrame] = {}
-        self.backbones: dict[str, Backbone] = {}
+    Attributes:
+        domains: split tables by domain name.
+        backbones: backbones by source domain.
+        inputs: model inputs by ``(source domain of the backbone, domain)``.
+    """
+
+    domains: dict[str, pd.DataFrame] = field(default_factory=dict)
+    backbones: dict[str, Backbone] = field(default_factory=dict)
+    inputs: dict[tuple[str, str], list[Tensor]] = field(default_factory=dict)
 
 
 def prepare_task(source: str, target: str, plan: ResolvedExperiment, cache: TaskCache, *,
                  progress: bool = False, log: Callable[[str], None] | None = None) -> Task:
-    """Load both domains (cached), make the backbone of the source, compute the inputs.
+    """Load both domains, make the backbone of the source, compute the inputs (all once).
 
     Raises:
         CorpusNotFoundError: a corpus of either domain is not on disk.
@@ -67,21 +74,16 @@ def prepare_task(source: str, target: str, plan: ResolvedExperiment, cache: Task
         if name not in cache.domains:
             cache.domains[name] = load_domain(name, plan.config, plan.profile,
                                               progress=progress, log=log)
-    source_table, target_table = cache.domains[source], cache.domains[target]
     if source not in cache.backbones:
-        cache.backbones[source] = make_backbone(plan.config, source_table)
+        cache.backbones[source] = make_backbone(plan.config, cache.domains[source])
     backbone = cache.backbones[source]
-    return Task(source, target, source_table, target_table, backbone,
-                label_set_classes(plan.config.label_set),
-                backbone.inputs(source_table, progress=progress),
-                backbone.inputs(target_table, progress=progress))
-
-
-def _dataset(table: pd.DataFrame, inputs: list[Tensor], rows: pd.Series, labels: tuple[str, ...],
-             *, hide_labels: bool = False) -> UtteranceDataset:
-    index = [i for i, keep in enumerate(rows.to_numpy()) if keep]
-    y = encode_labels(table["emotion"].iloc[index], labels)
-    return UtteranceDataset([inputs[i] for i in index], None if hide_labels else y.tolist())
+    for name in (source, target):
+        if (source, name) not in cache.inputs:
+            cache.inputs[(source, name)] = backbone.inputs(cache.domains[name],
+                                                           progress=progress)
+    return Task(source, target, cache.domains[source], cache.domains[target], backbone,
+                label_set_classes(plan.config.label_set), cache.inputs[(source, source)],
+                cache.inputs[(source, target)])
 
 
 def run_datasets(task: Task, run: RunSpec) -> tuple[TrainingData, dict[str, UtteranceDataset],
@@ -96,18 +98,18 @@ def run_datasets(task: Task, run: RunSpec) -> tuple[TrainingData, dict[str, Utte
         ``(training, tests, info)`` with ``tests = {"target": ..., "source": ...}`` and
         ``info`` holding the split ids and the sizes of the training sets.
     """
-    s, t, labels = task.source_table, label_target(task.target_table, run.n_labels, run.seed), \
-        task.labels
-    si, ti = task.source_inputs, task.target_inputs
+    s, t = task.source_table, label_target(task.target_table, run.n_labels, run.seed)
+    si, ti, labels = task.source_inputs, task.target_inputs, task.labels
     train_t = t["split"] == "train"
     training = TrainingData(
-        source_train=_dataset(s, si, s["split"] == "train", labels),
-        source_dev=_dataset(s, si, s["split"] == "dev", labels),
-        target_labelled=_dataset(t, ti, train_t & t["labelled"], labels),
-        target_unlabelled=_dataset(t, ti, train_t & ~t["labelled"], labels, hide_labels=True),
-        target_dev=_dataset(t, ti, t["split"] == "dev", labels))
-    tests = {"target": _dataset(t, ti, t["split"] == "test", labels),
-             "source": _dataset(s, si, s["split"] == "test", labels)}
+        source_train=table_dataset(s, si, labels=labels, rows=s["split"] == "train"),
+        source_dev=table_dataset(s, si, labels=labels, rows=s["split"] == "dev"),
+        target_labelled=table_dataset(t, ti, labels=labels, rows=train_t & t["labelled"]),
+        target_unlabelled=table_dataset(t, ti, labels=labels, rows=train_t & ~t["labelled"],
+                                        hide_labels=True),
+        target_dev=table_dataset(t, ti, labels=labels, rows=t["split"] == "dev"))
+    tests = {"target": table_dataset(t, ti, labels=labels, rows=t["split"] == "test"),
+             "source": table_dataset(s, si, labels=labels, rows=s["split"] == "test")}
     info = {"source_split_id": split_id(s), "target_split_id": split_id(t),
             "n_source_train": len(training.source_train),
             "n_target_labelled": len(training.target_labelled),

@@ -5,17 +5,18 @@ Chapter: book/03_log_mel.md
 """
 
 from serlib.features.batching import (
+    EVAL_BATCH,
     UNLABELLED,
     Batch,
     CropCollate,
     UtteranceDataset,
-    crop_collate,
+    eval_loader,
     make_loader,
     pad_collate,
 )
 from serlib.features.cache import FEATURE_VERSION, cached_log_mels, default_cache_dir
 from serlib.features.crops import crop_frames, random_crop
-from serlib.features.datasets import split_datasets
+from serlib.features.datasets import split_datasets, table_dataset
 from serlib.features.embed_cache import (
     cached_embeddings,
     cached_trunk_features,
@@ -41,6 +42,7 @@ from serlib.features.normalize import (
 )
 
 __all__ = [
+    "EVAL_BATCH",
     "FEATURE_VERSION",
     "IMAGENET_MEAN",
     "IMAGENET_STD",
@@ -62,9 +64,9 @@ __all__ = [
     "compute_log_mel",
     "compute_mel_image",
     "compute_norm_stats",
-    "crop_collate",
     "crop_frames",
     "default_cache_dir",
+    "eval_loader",
     "extract_log_mels",
     "fit_norm_stats",
     "load_mel_config",
@@ -77,4 +79,5 @@ __all__ = [
     "pad_collate",
     "random_crop",
     "split_datasets",
+    "table_dataset",
 ]

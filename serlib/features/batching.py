@@ -19,11 +19,13 @@ from torch.utils.data import DataLoader, Dataset
 
 from serlib.features.crops import random_crop
 
-__all__ = ["UNLABELLED", "Batch", "CropCollate", "UtteranceDataset", "crop_collate",
-           "make_loader", "pad_collate"]
+__all__ = ["EVAL_BATCH", "UNLABELLED", "Batch", "CropCollate", "UtteranceDataset",
+           "eval_loader", "make_loader", "pad_collate"]
 
 #: label of an utterance whose emotion is unknown to the learner
 UNLABELLED = -1
+#: batch size of evaluation loaders (whole utterances, no shuffling)
+EVAL_BATCH = 64
 
 
 @dataclass
@@ -98,7 +100,7 @@ class CropCollate:
     """A collate function that randomly crops every item along time, then pads the batch.
 
     The crop generator is an attribute, so that a training checkpoint can save and restore
-    it (:class:`~serlib.adapt.cycling.Cycler` does): a resumed run draws the same crops.
+    it (:class:`~serlib.train.Cycler` does): a resumed run draws the same crops.
 
     Args:
         max_frames: crop length in frames (``serlib.features.crop_frames(2.0, config)``).
@@ -125,25 +127,40 @@ class CropCollate:
         return pad_collate(cropped, multiple=self.multiple)
 
 
-def crop_collate(max_frames: int, *, seed: int = 0, multiple: int = 8) -> CropCollate:
-    """A :class:`CropCollate` (kept as a function for the chapters' ``make_loader`` calls)."""
-    return CropCollate(max_frames, seed=seed, multiple=multiple)
-
-
 def make_loader(dataset: Dataset, *, batch_size: int, shuffle: bool, seed: int = 0,
                 drop_last: bool = False, max_frames: int | None = None) -> DataLoader:
-    """A DataLoader with :func:`pad_collate` and its own seeded generator (reproducible order).
+    """A DataLoader of padded :class:`Batch` es whose randomness is seeded and saveable.
+
+    Every loader of serlib is made here: training loaders (``shuffle=True``, usually
+    ``drop_last=True`` and random crops) and evaluation loaders (``shuffle=False``, whole
+    utterances). All randomness lives in two seeded generators that a training checkpoint
+    saves and restores (:class:`serlib.train.Cycler`): the loader's ``generator`` (the
+    order, seeded with ``seed``) and the crops' (:class:`CropCollate`, seeded with
+    ``seed + 1``).
 
     Args:
         dataset: yields ``(feats, label, index)`` items.
-        batch_size: items per batch.
+        batch_size: items per batch (capped by the dataset size).
         shuffle: reshuffle at every pass (training).
         seed: seeds the order and the crops.
-        drop_last: drop a last, smaller batch.
+        drop_last: drop a last, smaller batch, so that every training step sees full
+            batches (ignored when the dataset holds a single batch).
         max_frames: random crops of this many frames in every batch (training, e.g.
             ``crop_frames(2.0, config)``); None keeps whole utterances (evaluation).
+
+    Raises:
+        ValueError: the dataset is empty.
     """
-    generator = torch.Generator().manual_seed(seed)
-    collate = pad_collate if max_frames is None else crop_collate(max_frames, seed=seed + 1)
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                      collate_fn=collate, generator=generator)
+    size = len(dataset)  # type: ignore[arg-type]
+    if size == 0:
+        raise ValueError("cannot make a loader from an empty dataset")
+    batch_size = min(batch_size, size)
+    collate = pad_collate if max_frames is None else CropCollate(max_frames, seed=seed + 1)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
+                      drop_last=drop_last and size > batch_size, collate_fn=collate,
+                      generator=torch.Generator().manual_seed(seed))
+
+
+def eval_loader(dataset: Dataset) -> DataLoader:
+    """An unshuffled loader over whole utterances (dev, test, predictions): ``EVAL_BATCH``."""
+    return make_loader(dataset, batch_size=EVAL_BATCH, shuffle=False)

@@ -2,7 +2,7 @@
 
 Agarla et al. (2024, Sec. 5.2) train on a random 2 s excerpt of every utterance (200 frames
 at a 10 ms hop) and test on whole utterances. A crop is taken when a batch is assembled
-(:func:`crop_collate`), so that every epoch sees new excerpts, from a generator seeded once:
+(:class:`CropCollate`), so that every epoch sees new excerpts, from a generator seeded once:
 the same seed and loader order give the same crops. Utterances shorter than the crop are
 kept whole (and padded by :func:`~serlib.features.batching.pad_collate`, whose ``lengths``
 let the pooling ignore the padding). Evaluation loaders simply do not crop.

@@ -11,7 +11,8 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from serlib.data.audio import load_audio
-from serlib.features.mel import LogMel, MelConfig
+from serlib.features.mel import LogMel
+from serlib.features.mel_config import MelConfig
 
 __all__ = ["extract_log_mels"]
 

@@ -25,19 +25,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-# MelConfig and the presets stay importable from here (the first version defined them here).
-from serlib.features.mel_config import MEL_PRESETS, MelConfig, load_mel_config, mel_preset
+from serlib.features.mel_config import MelConfig
 
-__all__ = [
-    "MEL_PRESETS",
-    "LogMel",
-    "MelConfig",
-    "compute_log_mel",
-    "load_mel_config",
-    "mel_filterbank",
-    "mel_preset",
-    "num_frames",
-]
+__all__ = ["LogMel", "compute_log_mel", "mel_filterbank", "num_frames"]
 
 
 def num_frames(num_samples: int, config: MelConfig) -> int:

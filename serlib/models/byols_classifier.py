@@ -59,6 +59,7 @@ class BYOLSClassifier(nn.Module):
             raise ValueError(f"freeze={freeze!r}: use False, 'trunk' or True")
         self.encoder = encoder
         self.head = nn.Linear(encoder.d, num_classes)
+        self.feature_dim = encoder.d  # the size of forward_features' output
         self.freeze = freeze
         if freeze is True:
             _freeze(encoder)
@@ -113,6 +114,7 @@ class BYOLSNeckClassifier(nn.Module):
         super().__init__()
         self.encoder = encoder
         self.head = nn.Linear(encoder.d, num_classes)
+        self.feature_dim = encoder.d  # the size of forward_features' output
         self.freeze_neck = freeze_neck
         _freeze(encoder.features)
         if freeze_neck:

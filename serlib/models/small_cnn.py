@@ -52,6 +52,7 @@ class SmallCNN(nn.Module):
         self.project = nn.Sequential(nn.Linear(in_ch * (n_mels // 8), embed_dim), nn.ReLU())
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(embed_dim, num_classes))
         self.embed_dim = embed_dim
+        self.feature_dim = embed_dim  # the size of forward_features' output
 
     def forward_features(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
         """Utterance embeddings (the layer that MMD aligns and t-SNE shows)."""

@@ -147,6 +147,7 @@ class VGG16Mel(nn.Module):
         self.head = nn.Sequential(nn.Dropout(dropout), net.classifier[3], nn.ReLU(),
                                   nn.Dropout(dropout), nn.Linear(4096, num_classes))
         self.image_size = size
+        self.feature_dim = 4096  # FC1, the output of forward_features
 
     def features(self, x: Tensor, lengths: Tensor | None = None, *,
                  layer: str = "fc1") -> Tensor:

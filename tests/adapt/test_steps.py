@@ -9,24 +9,22 @@ import torch
 import torch.nn.functional as F
 
 from serlib.adapt import (
-    AGARLA,
     METHODS,
     SoftLabelMemory,
-    TrainConfig,
     build_step,
     dann_step,
-    fit,
     hard_pseudo_label_step,
     make_adversary,
-    mmd_pseudo_label_step,
+    mmd_hard_pseudo_label_step,
     mmd_step,
-    predict,
     soft_pseudo_label_step,
     supervised_step,
 )
 from serlib.errors import ConfigError
+from serlib.evaluate import uar_selection
 from serlib.features.batching import Batch, make_loader
 from serlib.losses import hard_pseudo_label_loss, mmd2, soft_pseudo_label_loss
+from serlib.train import TrainConfig, fit, predict
 
 
 @pytest.fixture
@@ -98,7 +96,7 @@ def test_hard_pseudo_labels_mask_and_loss(tiny_model, batches):
 
 @pytest.mark.parametrize("step", [
     functools.partial(hard_pseudo_label_step, threshold=0.3),
-    functools.partial(mmd_pseudo_label_step, threshold=0.3),
+    functools.partial(mmd_hard_pseudo_label_step, threshold=0.3),
     mmd_step,
 ])
 def test_steps_never_read_the_labels_of_unlabelled_data(tiny_model, batches, step):
@@ -159,19 +157,19 @@ def test_dann_reverses_nothing_at_the_start(tiny_model, batches):
     labelled = {k: batches[k] for k in ("source", "target")}
     a, b = tiny_model(), tiny_model()
     adversary = make_adversary(8, hidden=4)
-    terms = dann_step(a, batches, adversary=adversary, progress=0.0)
+    terms = dann_step(a, batches, adversary=adversary, frac_done=0.0)
     assert terms["coeff"].item() == 0.0 and 0.0 <= terms["domain_acc"].item() <= 1.0
     terms["loss"].backward()
     supervised_step(b, labelled)["loss"].backward()
     ga, gb = _grads(a), _grads(b)
     assert all(torch.allclose(ga[k], gb[k], atol=1e-6) for k in gb)  # coeff 0: no reversal
     assert any(p.grad.abs().sum() > 0 for p in adversary.parameters())  # D still learns
-    later = dann_step(tiny_model(), batches, adversary=adversary, progress=0.5)
+    later = dann_step(tiny_model(), batches, adversary=adversary, frac_done=0.5)
     assert later["coeff"].item() > 0.9
 
 
-def test_mmd_pseudo_label_step_sums_its_terms(tiny_model, batches):
-    terms = mmd_pseudo_label_step(tiny_model(), batches, trade_off=0.5, threshold=0.3)
+def test_mmd_hard_pseudo_label_step_sums_its_terms(tiny_model, batches):
+    terms = mmd_hard_pseudo_label_step(tiny_model(), batches, trade_off=0.5, threshold=0.3)
     assert terms["loss"].item() == pytest.approx(
         (terms["ce_s"] + terms["ce_t"] + 0.5 * terms["mmd"] + terms["pl"]).item(), rel=1e-6)
 
@@ -185,19 +183,19 @@ def test_every_method_trains(tiny_model, datasets, loaders, dev_loader, method):
     model = tiny_model()
     built = loaders(names, batch_size=5)
     eval_loader = make_loader(datasets["unlabelled"], batch_size=5, shuffle=False)
-    step, extras = build_step(method, model, AGARLA, source_loader=built.get("source"),
-                              unlabelled_eval_loader=eval_loader)
+    step = build_step(method, model, unlabelled_loader=eval_loader)
     result = fit(model, step, built, config=TrainConfig(num_epochs=2, steps_per_epoch=2,
                                                         device="cpu"),
-                 dev_loader=dev_loader, selected_on="target_dev", progress=False, extras=extras)
+                 selection=uar_selection(dev_loader, "target_dev"), progress=False,
+                 extras=step.state)
     assert result.history["loss"].notna().all() and result.selected_on == "target_dev"
 
 
 def test_zero_shot_has_no_step(tiny_model):
     with pytest.raises(ConfigError, match="source model"):
-        build_step("zero_shot", tiny_model(), AGARLA)
+        build_step("zero_shot", tiny_model())
     with pytest.raises(ConfigError, match="unknown method"):
-        build_step("magic", tiny_model(), AGARLA)
+        build_step("magic", tiny_model())
 
 
 class LogitsAreInputs(torch.nn.Module):

@@ -38,7 +38,8 @@ def finished(tmp_path_factory) -> dict[str, Path]:
         patch.setenv("SERLIB_CACHE", str(cache))
         assert main(["experiment", "run", str(config), "--results", str(results),
                      "--no-progress"]) == 0
-    return {"config": config, "results": results, "cache": cache}
+    wav = next(cache.rglob("*.wav"))  # a synthetic utterance, for predict
+    return {"config": config, "results": results, "cache": cache, "wav": wav}
 
 
 def test_run_writes_results_and_summary(finished, capsys):
@@ -74,12 +75,16 @@ def test_predict_prints_probabilities(finished, capsys):
 def test_predict_errors_name_the_file(finished, tmp_path, capsys):
     table = read_results(finished["results"])
     model = table["model_path"].iloc[0]
-    assert main(["predict", model, str(tmp_path / "missing.wav")]) == 2
+    assert main(["predict", model, str(tmp_path / "missing.wav")]) == 1  # per-file error
     assert "missing.wav" in capsys.readouterr().err
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"not audio at all")
-    assert main(["predict", model, str(bad)]) == 2
+    assert main(["predict", model, str(bad)]) == 1
     assert "bad.wav" in capsys.readouterr().err
+    good = finished["wav"]  # one bad file among good ones: the good ones are still predicted
+    assert main(["predict", model, str(bad), str(good)]) == 1
+    captured = capsys.readouterr()
+    assert "bad.wav" in captured.err and good.name in captured.out
     assert main(["predict", str(bad), str(bad)]) == 2
     assert "not a readable serlib model bundle" in capsys.readouterr().err
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from serlib.adapt import load_model_bundle, predict, save_model_bundle
 from serlib.data import load_corpus
-from serlib.experiments import ExperimentConfig, make_backbone
-from serlib.experiments.recordings import predict_recordings
-from serlib.experiments.training import eval_loader
-from serlib.features import UtteranceDataset
+from serlib.experiments import (
+    ExperimentConfig,
+    load_model_bundle,
+    make_backbone,
+    predict_recordings,
+    save_model_bundle,
+)
+from serlib.features import UtteranceDataset, eval_loader
+from serlib.train import predict
 
 pytestmark = pytest.mark.shared
 
@@ -29,7 +33,7 @@ def emodb_rows(emodb_dir):
 @pytest.mark.parametrize("normalize", ["utterance", "source"])
 def test_neck_bundle_predicts_like_training(emodb_rows, byols_checkpoint, tmp_path, normalize):
     config = ExperimentConfig(name="t", tasks=("emodb -> emodb",), methods=("zero_shot",),
-                              backbone="byols_neck", checkpoint=str(byols_checkpoint),
+                              backbone="byols_neck", weights=str(byols_checkpoint),
                               backbone_options={"normalize": normalize})
     backbone = make_backbone(config, emodb_rows)
     inputs = backbone.inputs(emodb_rows)

@@ -61,7 +61,7 @@ def test_grid_collapses_unused_axes_and_skips_impossible_runs(write_config):
     per_seed = {}
     for run in runs:
         if run.seed == 0:
-            per_seed.setdefault(run.method, []).append((run.n_labels, run.threshold,
+            per_seed.setdefault(run.method.name, []).append((run.n_labels, run.threshold,
                                                          run.trade_off))
     assert per_seed["zero_shot"] == [(0, None, None)]
     assert per_seed["multilingual"] == [("all", None, None)]
@@ -91,3 +91,48 @@ def test_shipped_configs_load_and_expand(path, profile):
     plan = resolve_experiment(load_experiment(path), profile)
     runs, _ = expand_grid(plan)
     assert runs, f"{path.name} has no run under {profile}"
+
+
+def test_shipped_configs_are_found_by_name():
+    from serlib.experiments import find_config, shipped_configs
+
+    names = shipped_configs()
+    assert {"smoke", "cpu_ravdess_emodb", "baklouti_tasks", "agarla_sweeps"} <= set(names)
+    assert find_config("smoke") == names["smoke"]
+    assert find_config("configs/smoke.yaml").name == "smoke.yaml"
+    assert load_experiment("cpu_ravdess_emodb").name == "cpu_ravdess_emodb"
+    with pytest.raises(ConfigError, match="shipped"):
+        find_config("no_such_config")
+
+
+def test_backbone_null_takes_the_profiles_backbone(write_config):
+    config = load_experiment(write_config(backbone=None, backbone_options={}, recipe="baklouti"))
+    assert resolve_experiment(config, "smoke").config.backbone == "small_cnn"
+    assert resolve_experiment(config, "cpu").config.backbone == "byols_neck"
+    assert resolve_experiment(config, "full").config.backbone == "vgg"
+    with pytest.raises(ConfigError, match="backbone='resnet'"):
+        load_experiment(write_config(backbone="resnet"))
+
+
+def test_method_hyper_parameters_in_train_are_a_pointed_error(write_config):
+    config = load_experiment(write_config(train={"trade_off": 0.3}))
+    with pytest.raises(ConfigError, match=r"unknown key 'trade_off'.*hyper"):
+        resolve_experiment(config, "smoke")
+    with pytest.raises(ConfigError, match="hard_pl has no hyper-parameter"):
+        load_experiment(write_config(hyper={"hard_pl": {"trade_off": 0.3}}))
+    with pytest.raises(ConfigError, match=r"threshold=1\.5"):
+        load_experiment(write_config(hyper={"hard_pl": {"threshold": 1.5}}))
+    with pytest.raises(ConfigError, match="estimator='median'"):
+        load_experiment(write_config(hyper={"mmd": {"estimator": "median"}}))
+    with pytest.raises(ConfigError, match="thresholds"):
+        load_experiment(write_config(thresholds=[2.0]))
+
+
+def test_dry_run_caps_every_profile(write_config):
+    from serlib.experiments import get_profile
+
+    config = load_experiment(write_config(profiles={"full": {"adapt_epochs": 40}}))
+    plan = resolve_experiment(config, get_profile("full", dry_run=True))
+    assert (plan.recipe.source_epochs, plan.recipe.adapt_epochs) == (1, 1)
+    assert plan.recipe.steps_per_epoch == 2 and plan.profile.max_per_speaker_emotion == 1
+    assert plan.seeds == (0,)

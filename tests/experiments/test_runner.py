@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 import serlib.experiments.training as training
-from serlib.adapt import load_model_bundle
-from serlib.experiments import RESULT_COLUMNS, read_results, run_experiment
+from serlib.experiments import RESULT_COLUMNS, load_model_bundle, read_results, run_experiment
 from serlib.experiments import task as task_module
 from serlib.features.batching import UtteranceDataset
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from serlib.features import (
+    CropCollate,
     UtteranceDataset,
-    crop_collate,
     crop_frames,
     make_loader,
     mel_preset,
@@ -33,7 +33,7 @@ def test_random_crop_window_and_short_inputs() -> None:
 
 def test_crop_collate_is_reproducible_and_pads() -> None:
     items = [(torch.randn(1, 64, n), i % 2, i) for i, n in enumerate([500, 150, 320, 90])]
-    first, again = crop_collate(200, seed=3), crop_collate(200, seed=3)
+    first, again = CropCollate(200, seed=3), CropCollate(200, seed=3)
     a, b = first(items), again(items)
     torch.testing.assert_close(a.x, b.x)
     assert a.lengths.tolist() == [200, 150, 200, 90]

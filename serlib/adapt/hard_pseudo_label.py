@@ -20,23 +20,15 @@ from collections.abc import Mapping
 
 from torch import Tensor, nn
 
-from serlib.adapt.terms import labelled_terms, total
+from serlib.adapt.terms import labelled_terms, total, unlabelled_batch
 from serlib.features.batching import Batch
 from serlib.losses.hard_pseudo_label import hard_pseudo_label_loss
 
-__all__ = ["hard_pseudo_label_step", "unlabelled_batch"]
-
-
-def unlabelled_batch(batches: Mapping[str, Batch], method: str) -> Batch:
-    """The ``"unlabelled"`` batch, or a clear error naming the method that needs it."""
-    if "unlabelled" not in batches:
-        raise ValueError(f"{method} needs an 'unlabelled' batch of target utterances; "
-                         f"got {sorted(batches)}")
-    return batches["unlabelled"]
+__all__ = ["hard_pseudo_label_step"]
 
 
 def hard_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
-                           progress: float = 0.0, threshold: float = 0.5,
+                           frac_done: float = 0.0, threshold: float = 0.5,
                            normalize: str = "batch") -> dict[str, Tensor]:
     """Hard pseudo-labelling with a confidence threshold, one step (Agarla et al., Eq. 2).
 
@@ -44,7 +36,7 @@ def hard_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
         model: a serlib model.
         batches: ``"source"`` (labelled), optionally ``"target"`` (labelled), and
             ``"unlabelled"`` (target, labels hidden).
-        progress: fraction of training done (unused).
+        frac_done: fraction of training done (unused).
         threshold: the confidence threshold τ (Agarla et al.: 0.5; sweep 0.5/0.65/0.85).
         normalize: ``"batch"`` (divide the masked sum by the batch size) or ``"selected"``
             (by the number of selected utterances); see ``hard_pseudo_label_loss``.

@@ -5,7 +5,7 @@ file). It holds the weights of the model and of any auxiliary module (a domain
 discriminator, a soft-label memory), the optimiser, the learning-rate schedule, the
 gradient scaler, the position of every cycled loader, the random-number states, the
 history so far, the best dev epoch and its weights. Resuming from it gives the same final
-result as a run that was never interrupted (``tests/adapt/test_engine.py`` checks this).
+result as a run that was never interrupted (``tests/train/test_engine.py`` checks this).
 
 Chapter: book/10_reproducing.md
 """
@@ -22,12 +22,12 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from serlib.adapt.cycling import Cycler
-from serlib.adapt.runtime import rng_state, set_rng_state
-from serlib.adapt.train_config import TrainConfig
 from serlib.atomic import atomic_path
 from serlib.config import config_to_dict
 from serlib.errors import CheckpointError
+from serlib.train.config import TrainConfig
+from serlib.train.cycling import Cycler
+from serlib.train.runtime import rng_state, set_rng_state
 
 __all__ = ["CHECKPOINT_VERSION", "TrainState", "load_checkpoint", "save_checkpoint"]
 

@@ -20,30 +20,34 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor, nn
 
-from serlib.adapt.mmd_da import mmd_between
-from serlib.adapt.pseudo_label import unlabelled_batch
-from serlib.adapt.terms import labelled_terms, total
+from serlib.adapt.mmd import mmd_between
+from serlib.adapt.terms import labelled_terms, total, unlabelled_batch
 from serlib.features.batching import Batch
 from serlib.losses.hard_pseudo_label import hard_pseudo_label_loss
 
-__all__ = ["mmd_pseudo_label_step"]
+__all__ = ["mmd_hard_pseudo_label_step"]
 
 
-def mmd_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
-                          progress: float = 0.0, trade_off: float = 1.0,
-                          threshold: float = 0.5, normalize: str = "batch",
-                          estimator: str = "biased") -> dict[str, Tensor]:
+def mmd_hard_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
+                               frac_done: float = 0.0, trade_off: float = 1.0,
+                               threshold: float = 0.5, normalize: str = "batch",
+                               estimator: str = "biased", num_kernels: int = 5,
+                               kernel_mul: float = 2.0,
+                               bandwidth_rule: str = "median") -> dict[str, Tensor]:
     """MMD alignment plus hard pseudo-labels, one step.
 
     Args:
         model: a serlib model.
         batches: ``"source"`` (labelled), optionally ``"target"`` (labelled), and
             ``"unlabelled"`` (target, labels hidden).
-        progress: fraction of training done (unused).
+        frac_done: fraction of training done (unused).
         trade_off: the weight of the MMD term.
         threshold: the confidence threshold τ of the pseudo-labels.
         normalize: ``"batch"`` or ``"selected"`` (see ``hard_pseudo_label_loss``).
-        estimator: the MMD estimator.
+        estimator: the MMD estimator (``"biased"``, ``"unbiased"`` or ``"linear"``).
+        num_kernels: number of Gaussian kernels.
+        kernel_mul: ratio between neighbouring kernels' variances.
+        bandwidth_rule: ``"median"`` or ``"mean"`` pairwise squared distance.
 
     Returns:
         ``{"loss", "ce_s", "ce_t" (if labelled target), "mmd", "pl", "mask_rate"}``.
@@ -54,13 +58,15 @@ def mmd_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
     Chapter: book/09_beyond.md
     """
     if "source" not in batches:
-        raise ValueError("mmd_pseudo_label_step needs a labelled 'source' batch")
+        raise ValueError("mmd_hard_pseudo_label_step needs a labelled 'source' batch")
     u = unlabelled_batch(batches, "MMD + pseudo-labels")
     terms, feats = labelled_terms(model, batches)
     feats_u = model.forward_features(u.x, u.lengths)
     logits_u = model.head(feats_u)
     parts = [feats["target"], feats_u] if "target" in feats else [feats_u]
-    mmd = mmd_between(feats["source"], torch.cat(parts), estimator=estimator)
+    mmd = mmd_between(feats["source"], torch.cat(parts), estimator=estimator,
+                      num_kernels=num_kernels, kernel_mul=kernel_mul,
+                      bandwidth_rule=bandwidth_rule)
     pl, mask, _ = hard_pseudo_label_loss(logits_u.float(), threshold, normalize=normalize)
     return {"loss": total(terms) + trade_off * mmd + pl, **terms, "mmd": mmd, "pl": pl,
             "mask_rate": mask.float().mean()}

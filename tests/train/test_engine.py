@@ -8,18 +8,22 @@ import pandas as pd
 import pytest
 import torch
 
-from serlib.adapt import (
-    Cycler,
-    TrainConfig,
-    dev_uar,
-    fit,
-    make_adversary,
-    mmd_step,
-    supervised_step,
-)
+from serlib.adapt import make_adversary, mmd_step, supervised_step
 from serlib.adapt.dann import dann_step
 from serlib.errors import CheckpointError, ConfigError
+from serlib.evaluate import uar_selection
 from serlib.features.batching import UtteranceDataset, make_loader
+from serlib.train import Cycler, TrainConfig, fit
+
+
+def _dev(loader):
+    """Selection by UAR on the tests' dev loader."""
+    return uar_selection(loader, "source_dev")
+
+
+def _train_loader(dataset, *, batch_size, seed, max_frames=None):
+    return make_loader(dataset, batch_size=batch_size, shuffle=True, seed=seed, drop_last=True,
+                       max_frames=max_frames)
 
 
 def _weights(model) -> dict:
@@ -36,7 +40,7 @@ def _run(tiny_model, loaders, dev_loader, *, seed=0, names=("source",), dropout=
                 "device": "cpu", **kwargs.pop("config", {})}
     config = TrainConfig(**settings)
     result = fit(model, kwargs.pop("step_fn", supervised_step), loaders(names), config=config,
-                 dev_loader=dev_loader, progress=False, **kwargs)
+                 selection=_dev(dev_loader), progress=False, **kwargs)
     return model, result
 
 
@@ -61,7 +65,7 @@ def test_history_has_named_terms_per_step(tiny_model, loaders, dev_loader):
     assert {"epoch", "step", "lr", "loss", "ce_s", "ce_t"} <= set(result.history.columns)
     assert list(result.history["step"]) == list(range(12))
     assert list(result.epochs["epoch"]) == [1, 2, 3]
-    assert "dev_uar" in result.epochs
+    assert "dev_score" in result.epochs
     assert result.selected_on == "source_dev"
 
 
@@ -76,9 +80,9 @@ def test_steps_per_epoch_defaults_to_first_loader(tiny_model, loaders):
 
 def test_selection_keeps_the_best_dev_epoch(tiny_model, loaders, dev_loader):
     model, result = _run(tiny_model, loaders, dev_loader, config={"lr": 5e-2})
-    best = result.epochs.loc[result.epochs["dev_uar"].idxmax()]
+    best = result.epochs.loc[result.epochs["dev_score"].idxmax()]
     assert result.best_epoch == int(best["epoch"])
-    assert result.best_score == pytest.approx(dev_uar(model, dev_loader))
+    assert result.best_score == pytest.approx(uar_selection(dev_loader, "source_dev").score(model))
 
 
 class CountingLoader:
@@ -102,7 +106,7 @@ def test_selection_iterates_the_dev_loader_once_per_epoch(tiny_model, loaders, d
 
 
 def test_early_stopping(tiny_model, loaders, dev_loader):
-    def frozen_step(model, batches, *, progress):  # the model never changes
+    def frozen_step(model, batches, *, frac_done):  # the model never changes
         loss = sum(p.sum() for p in model.parameters()) * 0.0
         return {"loss": loss}
 
@@ -114,7 +118,7 @@ def test_early_stopping(tiny_model, loaders, dev_loader):
 
 def test_step_must_return_loss(tiny_model, loaders):
     with pytest.raises(ValueError, match="'loss'"):
-        fit(tiny_model(), lambda model, batches, progress: {"ce": torch.tensor(1.0)},
+        fit(tiny_model(), lambda model, batches, frac_done: {"ce": torch.tensor(1.0)},
             loaders(), config=TrainConfig(num_epochs=1, device="cpu"), progress=False)
 
 
@@ -162,10 +166,10 @@ def test_cycler_state_replays_the_same_batches(datasets):
 def test_engine_pairs_loaders_of_different_lengths(tiny_model, datasets):
     seen: dict[str, list[int]] = {"source": [], "target": []}
 
-    def recording_step(model, batches, *, progress):
+    def recording_step(model, batches, *, frac_done):
         for name in seen:
             seen[name] += batches[name].index.tolist()
-        return supervised_step(model, batches, progress=progress)
+        return supervised_step(model, batches, frac_done=frac_done)
 
     names = {"source": make_loader(datasets["source"], batch_size=8, shuffle=True, seed=0),
              "target": make_loader(datasets["target"], batch_size=3, shuffle=True, seed=1)}
@@ -192,25 +196,27 @@ def test_resume_gives_the_uninterrupted_result(tiny_model, loaders, dev_loader, 
     step = functools.partial(mmd_step, trade_off=0.5)
     model_a = tiny_model(dropout=0.3)
     full = fit(model_a, step, loaders(names, batch_size=5), config=config,
-               dev_loader=dev_loader, progress=False)
+               selection=_dev(dev_loader), progress=False)
 
     calls = {"n": 0}
 
-    def crashing_step(model, batches, *, progress):
+    def crashing_step(model, batches, *, frac_done):
         calls["n"] += 1
         if calls["n"] == 8:  # in the third epoch
             raise Crash
-        return step(model, batches, progress=progress)
+        return step(model, batches, frac_done=frac_done)
 
     ckpt = tmp_path / "run.ckpt"
     with pytest.raises(Crash):
         fit(tiny_model(dropout=0.3), crashing_step, loaders(names, batch_size=5), config=config,
-            dev_loader=dev_loader, progress=False, checkpoint_path=ckpt)
+            selection=_dev(dev_loader), progress=False,
+            checkpoint_path=ckpt)
     assert ckpt.is_file()
     # a new process: fresh model and loaders, the same checkpoint
     model_b = tiny_model(seed=123, dropout=0.3)
     resumed = fit(model_b, step, loaders(names, batch_size=5), config=config,
-                  dev_loader=dev_loader, progress=False, checkpoint_path=ckpt)
+                  selection=_dev(dev_loader), progress=False,
+            checkpoint_path=ckpt)
     assert resumed.resumed_from == 2
     pd.testing.assert_frame_equal(full.history, resumed.history)
     pd.testing.assert_frame_equal(full.epochs, resumed.epochs)
@@ -218,12 +224,13 @@ def test_resume_gives_the_uninterrupted_result(tiny_model, loaders, dev_loader, 
     assert _same_weights(_weights(model_a), _weights(model_b))
 
     # a finished checkpoint: nothing is trained again, the same result comes back
-    def never(model, batches, *, progress):
+    def never(model, batches, *, frac_done):
         raise AssertionError("a finished run must not train again")
 
     model_c = tiny_model(seed=7, dropout=0.3)
     again = fit(model_c, never, loaders(names, batch_size=5), config=config,
-                dev_loader=dev_loader, progress=False, checkpoint_path=ckpt)
+                selection=_dev(dev_loader), progress=False,
+            checkpoint_path=ckpt)
     pd.testing.assert_frame_equal(full.history, again.history)
     assert _same_weights(_weights(model_a), _weights(model_c))
 
@@ -285,43 +292,39 @@ def test_unlabelled_items_in_a_labelled_loader_are_an_error(tiny_model, datasets
 
 
 def test_resume_with_random_crops(tiny_model, datasets, dev_loader, tmp_path):
-    from serlib.adapt import train_loader
-
     def make():
-        return {"source": train_loader(datasets["source"], batch_size=5, seed=1, max_frames=20),
-                "unlabelled": train_loader(datasets["unlabelled"], batch_size=4, seed=2,
+        return {"source": _train_loader(datasets["source"], batch_size=5, seed=1, max_frames=20),
+                "unlabelled": _train_loader(datasets["unlabelled"], batch_size=4, seed=2,
                                            max_frames=16)}
 
     config = TrainConfig(num_epochs=3, steps_per_epoch=5, lr=1e-2, seed=0, device="cpu")
     step = functools.partial(mmd_step, trade_off=1.0)
     model_a = tiny_model(dropout=0.2)
-    full = fit(model_a, step, make(), config=config, dev_loader=dev_loader, progress=False)
+    full = fit(model_a, step, make(), config=config, selection=_dev(dev_loader), progress=False)
     calls = {"n": 0}
 
-    def crashing(model, batches, *, progress):
+    def crashing(model, batches, *, frac_done):
         calls["n"] += 1
         if calls["n"] == 12:
             raise Crash
-        return step(model, batches, progress=progress)
+        return step(model, batches, frac_done=frac_done)
 
     ckpt = tmp_path / "crops.ckpt"
     with pytest.raises(Crash):
-        fit(tiny_model(dropout=0.2), crashing, make(), config=config, dev_loader=dev_loader,
+        fit(tiny_model(dropout=0.2), crashing, make(), config=config, selection=_dev(dev_loader),
             progress=False, checkpoint_path=ckpt)
     model_b = tiny_model(dropout=0.2)
-    resumed = fit(model_b, step, make(), config=config, dev_loader=dev_loader, progress=False,
+    resumed = fit(model_b, step, make(), config=config, selection=_dev(dev_loader), progress=False,
                   checkpoint_path=ckpt)
     assert resumed.resumed_from == 2
     pd.testing.assert_frame_equal(full.history, resumed.history)
     assert _same_weights(_weights(model_a), _weights(model_b))
 
 
-def test_train_loader_crops_and_drops_the_last_batch(datasets):
-    from serlib.adapt import train_loader
-
-    loader = train_loader(datasets["source"], batch_size=5, seed=0, max_frames=12)
+def test_training_loader_crops_and_drops_the_last_batch(datasets):
+    loader = _train_loader(datasets["source"], batch_size=5, seed=0, max_frames=12)
     batches = list(loader)
     assert len(batches) == 4 and all(len(b.y) == 5 for b in batches)  # 24 = 4 x 5 + 4 dropped
     assert all(int(b.lengths.max()) <= 12 for b in batches)
-    small = train_loader(datasets["target"], batch_size=100, seed=0)
+    small = _train_loader(datasets["target"], batch_size=100, seed=0)
     assert [len(b.y) for b in small] == [9]

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from serlib.adapt import build_model, load_model_bundle, save_model_bundle
 from serlib.errors import CheckpointError, ConfigError
+from serlib.experiments import build_model, load_model_bundle, save_model_bundle
 from serlib.features import mel_preset
 
 

@@ -63,16 +63,16 @@ class TrainConfig:
 
 @dataclass
 class FitResult:
-    """What :func:`~serlib.adapt.engine.fit` returns.
+    """What :func:`~serlib.train.engine.fit` returns.
 
     Attributes:
         history: one row per step: ``epoch``, ``step``, ``lr`` and every named term.
-        epochs: one row per epoch: ``epoch``, the mean of every term and ``dev_uar``
-            (when a dev loader was given).
+        epochs: one row per epoch: ``epoch``, the mean of every term, ``dev_score`` (the
+            selection score, when a selection was given) and the probes' values.
         best_epoch: the epoch whose weights the model holds at the end (None: the last).
-        best_score: its dev UAR.
+        best_score: its selection score (e.g. the dev UAR).
         selected_on: the name of the split that selected it (e.g. ``"source_dev"``), None
-            without a dev loader.
+            without a selection.
         stopped_early: True if patience ended training before ``num_epochs``.
         resumed_from: the epoch a checkpoint resumed from (None: trained from the start).
     """

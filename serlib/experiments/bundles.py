@@ -1,4 +1,5 @@
-"""Model bundles: one file with everything needed to use a trained model on new recordings.
+"""Model bundles: one file with everything needed to use a trained model on new recordings,
+and the predictions of a bundle on a user's own recordings.
 
 A bundle holds the weights and how to rebuild the model (architecture name and keyword
 arguments), the class names in output order, the log-mel front-end (a ``MelConfig``), the
@@ -10,6 +11,10 @@ needs nothing else. The file is written atomically and read with
 A model spec is ``{"architecture": <class name in serlib.models>, "kwargs": {...}}``; a
 keyword argument that is itself a spec (e.g. the encoder of a classifier) is built first.
 
+The metadata says what the model was trained on (``data``: ``"synthetic"`` or
+``"corpora"``, the corpora and languages); :func:`predict_recordings` warns when a model
+trained on the synthetic corpus is asked about real speech.
+
 Chapter: book/11_your_language.md
 """
 
@@ -17,22 +22,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 from torch import Tensor, nn
 
 import serlib
 from serlib.atomic import atomic_path
 from serlib.config import config_from_dict, config_to_dict
-from serlib.errors import CheckpointError, ConfigError
+from serlib.data.audio import load_audio
+from serlib.errors import CheckpointError, ConfigError, RecordingNotFoundError
+from serlib.features import LogMel, NormStats, apply_norm_stats
 from serlib.features.mel_config import MelConfig
 
-__all__ = ["BUNDLE_FORMAT", "ModelBundle", "build_model", "load_model_bundle",
-           "save_model_bundle"]
+__all__ = ["BUNDLE_FORMAT", "ModelBundle", "build_model", "load_model_bundle", "normalise",
+           "predict_recordings", "save_model_bundle"]
 
 #: bumped when the bundle layout changes
 BUNDLE_FORMAT = 1
@@ -170,3 +179,61 @@ def load_model_bundle(path: str | os.PathLike[str]) -> ModelBundle:
                                                    source=str(path)),
                        norm_stats=payload["norm_stats"], model_spec=payload["model_spec"],
                        metadata=payload["metadata"], serlib_version=payload["serlib_version"])
+
+
+def normalise(x: Tensor, norm_stats: dict[str, Any] | None) -> Tensor:
+    """Apply a bundle's normalisation statistics to log-mels (None: unchanged).
+
+    Statistics are ``NormStats.to_dict()`` of the training data, as saved in the bundle.
+
+    Shape:
+        x: (batch, 1, n_mels, frames); returns the same shape.
+    """
+    if not norm_stats:
+        return x
+    return apply_norm_stats(x, NormStats.from_dict(norm_stats))  # type: ignore[return-value]
+
+
+def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[str]]
+                       ) -> pd.DataFrame:
+    """Class probabilities of each recording (whole utterance, the training front-end).
+
+    Args:
+        bundle: a loaded model bundle (:func:`load_model_bundle`).
+        paths: audio files (any format libsndfile reads; resampled as needed).
+
+    Returns:
+        One row per file: ``file``, ``prediction`` and one probability column per class,
+        in the bundle's label order.
+
+    Raises:
+        RecordingNotFoundError: a file does not exist.
+        AudioDecodeError: a file cannot be decoded, is silent or too short (names it).
+
+    Warns:
+        UserWarning: the model was trained on the synthetic corpus (its predictions on
+            real speech mean nothing).
+
+    Chapter: book/11_your_language.md
+    """
+    if bundle.metadata.get("data") == "synthetic":
+        warnings.warn("this model was trained on serlib's synthetic corpus (the smoke "
+                      "profile): its predictions on real recordings mean nothing; use a "
+                      "bundle trained on real corpora (the cpu or full profile)", stacklevel=2)
+    front_end = LogMel(bundle.mel_config)
+    with torch.no_grad():
+        rows = [_predict_file(bundle, front_end, Path(path)) for path in paths]
+    return pd.DataFrame(rows)
+
+
+def _predict_file(bundle: ModelBundle, front_end: LogMel, path: Path) -> dict[str, Any]:
+    """One row of :func:`predict_recordings`."""
+    if not path.is_file():
+        raise RecordingNotFoundError(f"{path}: no such recording; check the path")
+    wave = torch.from_numpy(load_audio(path, sample_rate=bundle.mel_config.sample_rate))
+    x = normalise(front_end(wave[None]), bundle.norm_stats)  # (1, 1, n_mels, frames)
+    frames = x.shape[-1]
+    x = torch.nn.functional.pad(x, (0, -frames % 8))  # models pool time by 8
+    probs = bundle.model(x, torch.tensor([frames])).float().softmax(dim=1)[0]
+    return {"file": str(path), "prediction": bundle.labels[int(probs.argmax())],
+            **{label: float(p) for label, p in zip(bundle.labels, probs, strict=True)}}

@@ -16,27 +16,17 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-__all__ = ["Cycler", "cycle"]
-
-
-def cycle(loader: DataLoader) -> Iterator[Any]:
-    """Iterate over ``loader`` forever, starting a new (reshuffled) pass when one ends.
-
-    Used to pair loaders of different lengths: the shorter one simply starts again. (The
-    engine uses :class:`Cycler`, the same thing with a position it can save.)
-    """
-    while True:
-        yield from loader
+__all__ = ["Cycler"]
 
 
 class Cycler:
     """An endless iterator over a loader whose position can be saved and restored.
 
     A pass's randomness comes from the loader's own ``generator`` (the order;
-    ``make_loader`` always gives one) and, if its collate function has one, the collate
-    function's ``generator`` (random crops, see :mod:`serlib.adapt.loaders`). The state is
-    those generators' states at the start of the current pass and the number of batches
-    taken from the pass; restoring it replays the pass up to that point (the skipped
+    ``serlib.features.make_loader`` always gives one) and, if its collate function has one,
+    the collate function's ``generator`` (random crops, :class:`serlib.features.CropCollate`).
+    The state is those generators' states at the start of the current pass and the number of
+    batches taken from the pass; restoring it replays the pass up to that point (the skipped
     batches are built and thrown away: cheap for in-memory features).
 
     Args:

@@ -3,7 +3,7 @@
 :func:`seed_everything` seeds every generator a run draws from; :func:`rng_state` and
 :func:`set_rng_state` save and restore them (the engine puts them in its checkpoints, so a
 resumed run draws the same numbers as an uninterrupted one). :func:`resolve_device` turns
-``"auto"`` into the best device of the machine.
+``"auto"`` into the best device of the machine; :func:`device_of` says where a model is.
 
 Chapter: book/10_reproducing.md
 """
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["resolve_device", "rng_state", "seed_everything", "set_rng_state"]
+__all__ = ["device_of", "resolve_device", "rng_state", "seed_everything", "set_rng_state"]
 
 
 def seed_everything(seed: int) -> None:
@@ -34,6 +34,13 @@ def resolve_device(device: str = "auto") -> torch.device:
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return torch.device("mps")
+    return torch.device("cpu")
+
+
+def device_of(model: torch.nn.Module) -> torch.device:
+    """Where ``model`` lives: the device of its first parameter (or buffer); CPU if it has none."""
+    for tensor in (*model.parameters(), *model.buffers()):
+        return tensor.device
     return torch.device("cpu")
 
 

@@ -27,49 +27,28 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor, nn
 
-from serlib.adapt.terms import labelled_terms, total
+from serlib.adapt.terms import labelled_terms, target_feats, total
 from serlib.features.batching import Batch
 from serlib.losses.mmd import mmd2
 
-__all__ = ["mmd_between", "mmd_step", "target_feats"]
+__all__ = ["mmd_between", "mmd_step"]
 
 
-def target_feats(model: nn.Module, batches: Mapping[str, Batch],
-                 feats: Mapping[str, Tensor]) -> Tensor:
-    """Features of every target utterance of the step: labelled ``"target"`` + ``"unlabelled"``.
-
-    Args:
-        model: the model (used for the unlabelled batch only).
-        batches: the step's batches.
-        feats: features already computed, by batch name (from ``labelled_terms``).
-
-    Shape:
-        returns (m, dim), m = the number of target utterances of the step.
-
-    Raises:
-        ValueError: if the step has no target batch at all.
-    """
-    parts = [feats["target"]] if "target" in feats else []
-    if "unlabelled" in batches:
-        u = batches["unlabelled"]
-        parts.append(model.forward_features(u.x, u.lengths))
-    if not parts:
-        raise ValueError(f"no target batch among {sorted(batches)}: adaptation needs a "
-                         "'target' and/or an 'unlabelled' batch")
-    return torch.cat(parts)
-
-
-def mmd_between(feats_s: Tensor, feats_t: Tensor, **options: object) -> Tensor:
+def mmd_between(feats_s: Tensor, feats_t: Tensor, *, estimator: str = "biased",
+                num_kernels: int = 5, kernel_mul: float = 2.0,
+                bandwidth_rule: str = "median") -> Tensor:
     """:func:`~serlib.losses.mmd.mmd2` in float32, even inside a mixed-precision region.
 
     Shape:
         feats_s: (n, dim); feats_t: (m, dim); returns a scalar.
     """
     with torch.autocast(device_type=feats_s.device.type, enabled=False):
-        return mmd2(feats_s.float(), feats_t.float(), **options)  # type: ignore[arg-type]
+        return mmd2(feats_s.float(), feats_t.float(), estimator=estimator,
+                    num_kernels=num_kernels, kernel_mul=kernel_mul,
+                    bandwidth_rule=bandwidth_rule)
 
 
-def mmd_step(model: nn.Module, batches: Mapping[str, Batch], *, progress: float = 0.0,
+def mmd_step(model: nn.Module, batches: Mapping[str, Batch], *, frac_done: float = 0.0,
              trade_off: float = 1.0, estimator: str = "biased", num_kernels: int = 5,
              kernel_mul: float = 2.0, bandwidth_rule: str = "median") -> dict[str, Tensor]:
     """Supervised (or unsupervised) MMD domain adaptation, one step.
@@ -83,7 +62,7 @@ def mmd_step(model: nn.Module, batches: Mapping[str, Batch], *, progress: float 
         model: a serlib model.
         batches: ``"source"`` (labelled), and ``"target"`` (labelled) and/or
             ``"unlabelled"`` target batches.
-        progress: fraction of training done (unused).
+        frac_done: fraction of training done (unused).
         trade_off: the weight λ of the MMD term.
         estimator: ``"biased"`` (Baklouti's Eq. 2), ``"unbiased"`` or ``"linear"``.
         num_kernels: number of Gaussian kernels.

@@ -1,4 +1,4 @@
-"""The papers' recipes as named configs, and the profiles that shrink them."""
+"""The papers' recipes as named configs, the profiles that shrink them, the method table."""
 
 from __future__ import annotations
 
@@ -6,9 +6,18 @@ import dataclasses
 
 import pytest
 
-from serlib.adapt import AGARLA, BAKLOUTI, PROFILES, Recipe, apply_profile, get_recipe
+from serlib.adapt import METHODS
 from serlib.config import load_config
 from serlib.errors import ConfigError
+from serlib.experiments import (
+    AGARLA,
+    BAKLOUTI,
+    PROFILES,
+    Recipe,
+    apply_profile,
+    get_profile,
+    get_recipe,
+)
 
 
 def test_baklouti_recipe_is_the_paper():
@@ -20,7 +29,10 @@ def test_baklouti_recipe_is_the_paper():
 def test_agarla_recipe_is_the_paper():
     assert (AGARLA.lr, AGARLA.lr_decay, AGARLA.lr_decay_every) == (1e-3, 0.95, 10)
     assert (AGARLA.batch_size, AGARLA.source_epochs, AGARLA.adapt_epochs) == (100, 100, 100)
-    assert (AGARLA.threshold, AGARLA.lambda_prior, AGARLA.lambda_entropy) == (0.5, 0.8, 0.4)
+    # the methods' defaults are the papers' values
+    assert METHODS["hard_pl"].hyper["threshold"].default == 0.5
+    assert METHODS["soft_pl"].hyper["lambda_prior"].default == 0.8
+    assert METHODS["soft_pl"].hyper["lambda_entropy"].default == 0.4
     assert AGARLA.crop_seconds == 2.0
 
 
@@ -56,5 +68,20 @@ def test_recipes_load_from_yaml(tmp_path):
         load_config(Recipe, path)
     with pytest.raises(ConfigError):
         get_recipe("nobody")
-    with pytest.raises(ConfigError):
-        Recipe(threshold=1.5)
+    with pytest.raises(ConfigError, match="batch_size=1"):
+        Recipe(batch_size=1)
+    with pytest.raises(ConfigError, match=r"lr=-0\.1"):
+        Recipe(lr=-0.1)
+
+
+def test_profiles_say_what_the_chapters_run_on():
+    smoke, cpu, full = (get_profile(p) for p in ("smoke", "cpu", "full"))
+    assert smoke.data == "synthetic" and smoke.tasks() == ("lang_a -> lang_b",)
+    assert cpu.data == full.data == "corpora"
+    assert cpu.tasks() == ("ravdess -> emodb", "ravdess -> emovo")
+    assert full.backbone("baklouti") == "vgg" and full.backbone("agarla") == "byols"
+    assert cpu.backbone("agarla") == "byols_neck" and smoke.backbone("agarla") == "small_cnn"
+    assert cpu.describe().index[0] == "name"
+    dry = get_profile("full", dry_run=True)
+    assert dry.dry_run and dry.backbones == full.backbones and dry.seeds == (0,)
+    assert apply_profile(BAKLOUTI, dry).source_epochs == 1
