@@ -75,8 +75,10 @@ def _walk(top: Path, extensions: tuple[str, ...],
           folders: list[tuple[str, str]] | None = None) -> list[Path]:
     def failed(err: OSError) -> None:
         if problems is not None:
-            where = err.filename or str(top)
-            problems.append((str(where), describe_os_error(where, err).split(": ", 1)[-1]))
+            fix = ("fix its permissions (chmod a+rx) or run as a user who can read it"
+                   if isinstance(err, PermissionError) else "check the disk or copy it again")
+            problems.append((str(err.filename or top),
+                             f"cannot list this folder ({err.strerror or err}); {fix}"))
 
     found = []
     for folder, dirs, files in os.walk(top, onerror=failed):
@@ -137,8 +139,9 @@ def scan_corpus(spec: CorpusSpec, root: str | os.PathLike[str], *, min_duration:
     try:
         os.listdir(root)
     except OSError as err:
-        raise CorpusNotFoundError(f"cannot list the corpus folder {root}: "
-                                  f"{describe_os_error(root, err).split(': ', 1)[-1]}") from None
+        raise CorpusNotFoundError(f"cannot list the corpus folder {root} "
+                                  f"({err.strerror or err}); fix its permissions (chmod a+rx) "
+                                  "or pass a folder this user can read") from None
     if (root / INCOMPLETE_MARKER).exists():
         raise CorpusNotFoundError(f"{root} is an unfinished extraction or import "
                                   f"({INCOMPLETE_MARKER} present); delete it and run "
