@@ -46,7 +46,7 @@ from serlib.atomic import atomic_path
 from serlib.config import config_hash, config_replace, config_to_dict
 from serlib.data.root import ensure_writable
 from serlib.data.table_check import read_metadata_csv
-from serlib.errors import ConfigError
+from serlib.errors import CacheError, ConfigError
 
 __all__ = [
     "EMOTIONS",
@@ -457,6 +457,42 @@ def _corpus_folder(root: Path, config: SyntheticConfig) -> Path:
     return root / f"synthetic-{config_hash(config, specs, langs, GENERATOR_VERSION)}"
 
 
+def _write_corpus(folder: Path, config: SyntheticConfig, table_path: Path) -> pd.DataFrame:
+    """Synthesise and write every file, then ``metadata.csv`` (relative paths)."""
+    seed_seq = np.random.SeedSequence(config.seed)
+    lang_seeds = seed_seq.spawn(len(config.languages))
+    rows = []
+    for lang_name, lang_seed in zip(config.languages, lang_seeds, strict=True):
+        spk_seed, utt_seed = lang_seed.spawn(2)
+        speakers = make_speakers(lang_name, config.speakers_per_language,
+                                 np.random.default_rng(spk_seed))
+        utt_seeds = iter(utt_seed.spawn(len(speakers) * len(config.emotions)
+                                        * config.utterances_per_emotion))
+        for spk in speakers:
+            for emotion in config.emotions:
+                for idx in range(config.utterances_per_emotion):
+                    rng = np.random.default_rng(next(utt_seeds))
+                    n_syll = int(rng.integers(config.syllables[0], config.syllables[1] + 1))
+                    wav = synthesize_utterance(spk, emotion, rng, n_syllables=n_syll,
+                                               sample_rate=config.sample_rate)
+                    rel = Path(lang_name) / spk.speaker / f"{spk.speaker}_{emotion}_{idx:02d}.wav"
+                    with atomic_path(folder / rel) as tmp:
+                        sf.write(tmp, wav, config.sample_rate, subtype="PCM_16", format="WAV")
+                    rows.append({
+                        "path": rel.as_posix(), "corpus": "synthetic", "language": lang_name,
+                        "speaker": spk.speaker, "gender": spk.gender, "emotion": emotion,
+                        "emotion_raw": emotion, "text_id": f"s{n_syll}",
+                        "duration": len(wav) / config.sample_rate,
+                        "sample_rate": config.sample_rate,
+                    })
+    table = pd.DataFrame(rows, columns=list(METADATA_COLUMNS))
+    with atomic_path(folder / "config.yaml") as tmp:
+        tmp.write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
+    with atomic_path(table_path) as tmp:  # written last: its presence marks a complete corpus
+        table.to_csv(tmp, index=False)
+    return table
+
+
 def generate_corpus(root: str | Path, config: SyntheticConfig | None = None) -> pd.DataFrame:
     """Write the synthetic corpus under ``root`` (once) and return its metadata table.
 
@@ -493,37 +529,11 @@ def generate_corpus(root: str | Path, config: SyntheticConfig | None = None) -> 
             reason = f"{len(absent)} of its files are missing (e.g. {absent[0]})"
         log.warning("damaged synthetic corpus %s: %s; generating it again", table_path, reason)
     ensure_writable(folder, what="the synthetic corpus")
-
-    seed_seq = np.random.SeedSequence(config.seed)
-    lang_seeds = seed_seq.spawn(len(config.languages))
-    rows = []
-    for lang_name, lang_seed in zip(config.languages, lang_seeds, strict=True):
-        spk_seed, utt_seed = lang_seed.spawn(2)
-        speakers = make_speakers(lang_name, config.speakers_per_language,
-                                 np.random.default_rng(spk_seed))
-        utt_seeds = iter(utt_seed.spawn(len(speakers) * len(config.emotions)
-                                        * config.utterances_per_emotion))
-        for spk in speakers:
-            for emotion in config.emotions:
-                for idx in range(config.utterances_per_emotion):
-                    rng = np.random.default_rng(next(utt_seeds))
-                    n_syll = int(rng.integers(config.syllables[0], config.syllables[1] + 1))
-                    wav = synthesize_utterance(spk, emotion, rng, n_syllables=n_syll,
-                                               sample_rate=config.sample_rate)
-                    rel = Path(lang_name) / spk.speaker / f"{spk.speaker}_{emotion}_{idx:02d}.wav"
-                    with atomic_path(folder / rel) as tmp:
-                        sf.write(tmp, wav, config.sample_rate, subtype="PCM_16", format="WAV")
-                    rows.append({
-                        "path": rel.as_posix(), "corpus": "synthetic", "language": lang_name,
-                        "speaker": spk.speaker, "gender": spk.gender, "emotion": emotion,
-                        "emotion_raw": emotion, "text_id": f"s{n_syll}",
-                        "duration": len(wav) / config.sample_rate,
-                        "sample_rate": config.sample_rate,
-                    })
-    table = pd.DataFrame(rows, columns=list(METADATA_COLUMNS))
-    with atomic_path(folder / "config.yaml") as tmp:
-        tmp.write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
-    with atomic_path(table_path) as tmp:  # written last: its presence marks a complete corpus
-        table.to_csv(tmp, index=False)
+    try:
+        table = _write_corpus(folder, config, table_path)
+    except OSError as err:  # e.g. the disk filled up half-way: no metadata.csv, so incomplete
+        raise CacheError(f"cannot write the synthetic corpus under {folder} "
+                         f"({err.strerror or err}); free some space or point SERLIB_CACHE at "
+                         "another folder, then run again") from None
     table["path"] = [str(folder / p) for p in table["path"]]
     return table

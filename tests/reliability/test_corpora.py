@@ -3,6 +3,7 @@ metadata, label sets with an empty class. Each is a typed error or a logged skip
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import warnings
@@ -138,9 +139,30 @@ def test_damaged_synthetic_metadata_without_its_config_is_a_typed_error(syntheti
 def test_an_unwritable_synthetic_root_is_a_cache_error_up_front(tmp_path: Path) -> None:
     blocker = tmp_path / "syn"
     blocker.write_text("a file, not a folder")
-    with pytest.raises(CacheError, match="cannot write the synthetic corpus.*SERLIB_CACHE"):
+    with pytest.raises(CacheError, match=r"cannot write the synthetic corpus.*SERLIB_CACHE"):
         generate_corpus(blocker, SyntheticConfig(speakers_per_language=4,
                                                  utterances_per_emotion=1))
+
+
+def test_a_disk_that_fills_up_while_generating_leaves_no_complete_looking_corpus(
+        tmp_path: Path, monkeypatch) -> None:
+    written = []
+
+    def write(path, *args, **kwargs):
+        if len(written) == 5:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(path)
+        return real_write(path, *args, **kwargs)
+
+    real_write = sf.write
+    monkeypatch.setattr(sf, "write", write)
+    config = SyntheticConfig(speakers_per_language=4, utterances_per_emotion=1)
+    with pytest.raises(CacheError, match=r"No space left on device.*SERLIB_CACHE"):
+        generate_corpus(tmp_path / "syn", config)
+    assert not list((tmp_path / "syn").rglob("metadata.csv"))
+    assert leftovers(tmp_path / "syn") == []
+    monkeypatch.setattr(sf, "write", real_write)
+    assert len(generate_corpus(tmp_path / "syn", config)) == 40  # the rerun completes it
 
 
 def test_a_class_with_no_utterance_in_a_corpus_is_said_out_loud() -> None:
