@@ -24,8 +24,9 @@ from serlib.data.metadata import (
     summarize_corpus,
 )
 from serlib.data.registry import SOURCES, Archive, Source, get_source, manual_instructions
-from serlib.data.root import cache_root, corpus_dir, data_root
+from serlib.data.root import cache_root, corpus_dir, data_root, ensure_writable
 from serlib.data.scan import CorpusScan
+from serlib.data.screen import ScreenResult, screen_audio
 from serlib.data.split_io import load_split, save_split, split_id, utterance_keys
 from serlib.data.splits import (
     PARTS,
@@ -57,6 +58,7 @@ __all__ = [
     "AudioInfo",
     "CorpusScan",
     "CorpusSpec",
+    "ScreenResult",
     "Source",
     "SyntheticConfig",
     "Utterance",
@@ -70,6 +72,7 @@ __all__ = [
     "data_root",
     "download_archive",
     "encode_labels",
+    "ensure_writable",
     "extract_archive",
     "fetch_corpus",
     "few_label_subset",
@@ -89,6 +92,7 @@ __all__ = [
     "resolve_corpus_root",
     "save_split",
     "scan",
+    "screen_audio",
     "speaker_split",
     "split_id",
     "summarize_corpus",

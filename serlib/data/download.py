@@ -17,6 +17,7 @@ from pathlib import Path
 import pooch
 import requests
 
+from serlib.data.root import ensure_writable
 from serlib.errors import ChecksumError, DownloadError
 
 __all__ = ["download_file"]
@@ -38,9 +39,12 @@ def download_file(url: str, folder: str | os.PathLike[str], *, filename: str,
         timeout: seconds to wait for the server.
 
     Raises:
+        CacheError: ``folder`` cannot be written (checked first: not reported as offline).
         DownloadError: the URL could not be fetched; the message gives ``offline_hint``.
         ChecksumError: the file does not have the published hash (it is deleted).
     """
+    if not (Path(folder) / filename).is_file():  # an existing copy may sit in a read-only dir
+        ensure_writable(folder, what=what)
     try:
         path = pooch.retrieve(url, known_hash=known_hash, fname=filename, path=Path(folder),
                               progressbar=progress,

@@ -20,17 +20,23 @@ Label sets:
   the explicit, documented reading of the paper's class-index pairing (2: Bored <-> 2: Calm).
   The honest shared set of the two corpora is ``shared6``.
 
+A class of the set with no utterance left in a corpus (e.g. boredom on RAVDESS without the
+merge) is not an error, but it changes the number of classes the corpus really has, and so
+its chance level: :func:`apply_label_set` says so with a
+:class:`~serlib.errors.DataWarning` naming the class and the corpus.
+
 Chapter: book/02_corpora.md
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from serlib.errors import LabelSetError
+from serlib.errors import DataWarning, LabelSetError
 
 __all__ = [
     "LABEL_SETS",
@@ -146,6 +152,10 @@ def apply_label_set(table: pd.DataFrame, label_set: str | Sequence[str], *,
 
     Returns:
         A new table with a fresh index; ``emotion`` is a member of the set for every row.
+
+    Warns:
+        DataWarning: for every corpus (``corpus`` column) in which a class of the set has
+            no utterance after mapping: the task then has fewer real classes than the set.
     """
     merges = tuple(merges)
     classes = label_set_classes(label_set)
@@ -154,7 +164,29 @@ def apply_label_set(table: pd.DataFrame, label_set: str | Sequence[str], *,
         print(mapping_counts(table, classes, merges=merges).to_string())
     out = table.copy()
     out["emotion"] = out["emotion"].map(lambda e: mapping.get(e, e))
-    return out[out["emotion"].isin(classes)].reset_index(drop=True)
+    out = out[out["emotion"].isin(classes)].reset_index(drop=True)
+    _warn_empty_classes(table, out, classes, merges)
+    return out
+
+
+def _warn_empty_classes(before: pd.DataFrame, after: pd.DataFrame, classes: tuple[str, ...],
+                        merges: tuple[str, ...]) -> None:
+    """Say out loud which class has no utterance in which corpus (it changes chance level)."""
+    by_corpus = "corpus" in before and "corpus" in after
+    groups = sorted({str(c) for c in before["corpus"]}) if by_corpus else ["the table"]
+    for corpus in groups:
+        rows = after[after["corpus"].astype(str) == corpus] if by_corpus else after
+        present = set(rows["emotion"])
+        empty = [c for c in classes if c not in present]
+        if not empty:
+            continue
+        where = f"corpus {corpus!r}" if by_corpus else "the table"
+        message = (f"label set {list(classes)}: class(es) {empty} have no utterance in "
+                   f"{where} after mapping (merges {list(merges)}), so it has "
+                   f"{len(classes) - len(empty)} classes, not {len(classes)}: chance level "
+                   f"and per-class metrics change; pick a label set the corpus covers or "
+                   "name a merge")
+        warnings.warn(message, DataWarning, stacklevel=3)
 
 
 def encode_labels(values: Iterable[Hashable], label_set: str | Sequence[Hashable]) -> np.ndarray:

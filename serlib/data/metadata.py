@@ -17,11 +17,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from serlib.config import load_config
 from serlib.data.corpora import get_corpus
 from serlib.data.root import cache_root, corpus_dir
 from serlib.data.scan import CorpusScan, scan_corpus
-from serlib.data.synthetic import METADATA_COLUMNS
-from serlib.errors import CorpusNotFoundError, CorpusVerificationError
+from serlib.data.synthetic import (
+    METADATA_COLUMNS,
+    SyntheticConfig,
+    _corpus_folder,
+    generate_corpus,
+)
+from serlib.data.table_check import read_metadata_csv
+from serlib.errors import ConfigError, CorpusNotFoundError, CorpusVerificationError
 
 __all__ = ["load_corpora", "load_corpus", "resolve_corpus_root", "scan", "summarize_corpus"]
 
@@ -53,15 +60,25 @@ def _synthetic_folder(root: PathLike | None) -> Path:
 
 def _load_synthetic(root: PathLike | None) -> pd.DataFrame:
     folder = _synthetic_folder(root)
-    table = pd.read_csv(folder / "metadata.csv", dtype={"text_id": str})
-    missing = [c for c in METADATA_COLUMNS if c not in table.columns]
-    if missing:
-        raise CorpusNotFoundError(f"{folder / 'metadata.csv'} lacks columns {missing}")
-    table["path"] = [str((folder / p).absolute()) for p in table["path"]]
-    absent = [p for p in table["path"] if not Path(p).is_file()]
-    if absent:
-        raise CorpusNotFoundError(f"{len(absent)} files listed in {folder}/metadata.csv are "
-                                  f"missing (e.g. {absent[0]}); regenerate the corpus")
+    table_path = folder / "metadata.csv"
+    table, reason = read_metadata_csv(table_path, METADATA_COLUMNS)
+    if table is not None:
+        table["path"] = [str((folder / p).absolute()) for p in table["path"]]
+        absent = [p for p in table["path"] if not Path(p).is_file()]
+        if not absent:
+            return table[list(METADATA_COLUMNS)]
+        reason = f"{len(absent)} listed files are missing (e.g. {absent[0]})"
+    try:  # the corpus' own config.yaml says how to make it again
+        config = load_config(SyntheticConfig, folder / "config.yaml")
+    except ConfigError as err:
+        raise CorpusNotFoundError(
+            f"{table_path} {reason}, and the corpus cannot be generated again ({err}); "
+            "delete the folder and make it with serlib.data.generate_corpus") from None
+    if _corpus_folder(folder.parent, config) != folder:
+        raise CorpusNotFoundError(
+            f"{table_path} {reason}, and {folder / 'config.yaml'} does not describe this "
+            "folder; delete the folder and make it with serlib.data.generate_corpus")
+    table = generate_corpus(folder.parent, config)  # warns, then regenerates
     return table[list(METADATA_COLUMNS)]
 
 
@@ -84,7 +101,8 @@ def load_corpus(corpus: str, root: PathLike | None = None, *, min_duration: floa
             ``$SERLIB_DATA/<corpus>``. For ``"synthetic"``: the ``synthetic-<hash>`` folder
             (or a folder holding exactly one).
         min_duration: skip files shorter than this many seconds.
-        decode: decode every file to skip silent or non-finite ones too (slow).
+        decode: decode every file to skip truncated, silent or non-finite ones too (slow the
+            first time, then cached: :func:`~serlib.data.screen_audio`).
         strict: raise instead of skipping when a name does not parse or a file is bad.
         progress: show a progress bar on a terminal.
 

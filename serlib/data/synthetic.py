@@ -32,6 +32,7 @@ Chapter: book/06_cross_lingual_gap.md
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +43,10 @@ import yaml
 from scipy import signal
 
 from serlib.atomic import atomic_path
-from serlib.config import config_hash, config_to_dict
-from serlib.errors import ConfigError
+from serlib.config import config_hash, config_replace, config_to_dict
+from serlib.data.root import ensure_writable
+from serlib.data.table_check import read_metadata_csv
+from serlib.errors import CacheError, ConfigError
 
 __all__ = [
     "EMOTIONS",
@@ -243,14 +246,15 @@ class SyntheticConfig:
                               f"choose from {sorted(EMOTION_SPECS)}")
         if self.speakers_per_language < 4:
             raise ConfigError(f"speakers_per_language={self.speakers_per_language}: "
-                              "need at least 4 for speaker-independent splits")
+                              "must be at least 4 (speaker-independent splits need them)")
         if self.sample_rate < 16000:
             raise ConfigError(f"sample_rate={self.sample_rate}: must be at least 16000 Hz")
         if self.utterances_per_emotion < 1:
-            raise ConfigError("utterances_per_emotion must be at least 1")
-        low, high = self.syllables
-        if not 2 <= low <= high:
-            raise ConfigError(f"syllables={self.syllables}: need 2 <= low <= high")
+            raise ConfigError(f"utterances_per_emotion={self.utterances_per_emotion}: must be "
+                              "at least 1")
+        if len(self.syllables) != 2 or not 2 <= self.syllables[0] <= self.syllables[1]:
+            raise ConfigError(f"syllables={self.syllables}: must be (low, high) with "
+                              "2 <= low <= high")
 
 
 def synthetic_config(profile: str = "smoke", **overrides: object) -> SyntheticConfig:
@@ -273,10 +277,8 @@ def synthetic_config(profile: str = "smoke", **overrides: object) -> SyntheticCo
     }
     if profile not in profiles:
         raise ConfigError(f"unknown profile {profile!r}; choose from {sorted(profiles)}")
-    try:
-        return dataclasses.replace(profiles[profile], **overrides)
-    except TypeError as err:
-        raise ConfigError(f"invalid override for SyntheticConfig: {err}") from err
+    return config_replace(profiles[profile], source=f"synthetic_config({profile!r})",
+                          **overrides)
 
 
 def make_speakers(language: str, count: int, rng: np.random.Generator) -> list[SpeakerSpec]:
@@ -442,6 +444,8 @@ def synthesize_utterance(spk: SpeakerSpec, emotion: str, rng: np.random.Generato
     return out.astype(np.float32)
 
 
+log = logging.getLogger(__name__)
+
 #: Bumped whenever :func:`synthesize_utterance` changes what it writes for the same specs.
 GENERATOR_VERSION = 1
 
@@ -453,29 +457,8 @@ def _corpus_folder(root: Path, config: SyntheticConfig) -> Path:
     return root / f"synthetic-{config_hash(config, specs, langs, GENERATOR_VERSION)}"
 
 
-def generate_corpus(root: str | Path, config: SyntheticConfig | None = None) -> pd.DataFrame:
-    """Write the synthetic corpus under ``root`` (once) and return its metadata table.
-
-    The corpus goes to ``root/synthetic-<hash of config>/``: WAV files in
-    ``<language>/<speaker>/<speaker>_<emotion>_<nn>.wav`` and ``metadata.csv``. If that folder
-    already holds a complete corpus for the same config, nothing is written.
-
-    Args:
-        root: parent folder, e.g. ``serlib.data.cache_root() / "synthetic"``.
-        config: what to generate; default :func:`synthetic_config` ("smoke").
-
-    Returns:
-        One row per file with :data:`METADATA_COLUMNS`; ``path`` is absolute.
-    """
-    config = config or SyntheticConfig()
-    folder = _corpus_folder(Path(root), config)
-    table_path = folder / "metadata.csv"
-    if table_path.exists():
-        table = pd.read_csv(table_path, dtype={"text_id": str})
-        table["path"] = [str(folder / p) for p in table["path"]]
-        if all(Path(p).exists() for p in table["path"]):
-            return table
-
+def _write_corpus(folder: Path, config: SyntheticConfig, table_path: Path) -> pd.DataFrame:
+    """Synthesise and write every file, then ``metadata.csv`` (relative paths)."""
     seed_seq = np.random.SeedSequence(config.seed)
     lang_seeds = seed_seq.spawn(len(config.languages))
     rows = []
@@ -507,5 +490,50 @@ def generate_corpus(root: str | Path, config: SyntheticConfig | None = None) -> 
         tmp.write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
     with atomic_path(table_path) as tmp:  # written last: its presence marks a complete corpus
         table.to_csv(tmp, index=False)
+    return table
+
+
+def generate_corpus(root: str | Path, config: SyntheticConfig | None = None) -> pd.DataFrame:
+    """Write the synthetic corpus under ``root`` (once) and return its metadata table.
+
+    The corpus goes to ``root/synthetic-<hash of config>/``: WAV files in
+    ``<language>/<speaker>/<speaker>_<emotion>_<nn>.wav`` and ``metadata.csv``. If that folder
+    already holds a complete corpus for the same config, nothing is written; a damaged one
+    (``metadata.csv`` unreadable, of the wrong shape or row count, files missing) is
+    generated again with a warning.
+
+    Args:
+        root: parent folder, e.g. ``serlib.data.cache_root() / "synthetic"``.
+        config: what to generate; default :func:`synthetic_config` ("smoke").
+
+    Returns:
+        One row per file with :data:`METADATA_COLUMNS`; ``path`` is absolute.
+
+    Raises:
+        CacheError: the folder cannot be written (checked before generating anything).
+    """
+    config = config or SyntheticConfig()
+    folder = _corpus_folder(Path(root), config)
+    table_path = folder / "metadata.csv"
+    if table_path.exists():
+        table, reason = read_metadata_csv(table_path, METADATA_COLUMNS)
+        expected = (len(config.languages) * config.speakers_per_language
+                    * len(config.emotions) * config.utterances_per_emotion)
+        if table is not None and len(table) != expected:
+            table, reason = None, f"lists {len(table)} files, the config makes {expected}"
+        if table is not None:
+            table["path"] = [str(folder / p) for p in table["path"]]
+            absent = [p for p in table["path"] if not Path(p).is_file()]
+            if not absent:
+                return table
+            reason = f"{len(absent)} of its files are missing (e.g. {absent[0]})"
+        log.warning("damaged synthetic corpus %s: %s; generating it again", table_path, reason)
+    ensure_writable(folder, what="the synthetic corpus")
+    try:
+        table = _write_corpus(folder, config, table_path)
+    except OSError as err:  # e.g. the disk filled up half-way: no metadata.csv, so incomplete
+        raise CacheError(f"cannot write the synthetic corpus under {folder} "
+                         f"({err.strerror or err}); free some space or point SERLIB_CACHE at "
+                         "another folder, then run again") from None
     table["path"] = [str(folder / p) for p in table["path"]]
     return table

@@ -20,7 +20,6 @@ Chapter: book/03_log_mel.md
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -35,8 +34,9 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from serlib.config import config_hash, config_to_dict
-from serlib.data.audio import load_audio
+from serlib.data.audio import describe_os_error, load_audio
 from serlib.data.root import cache_root
+from serlib.errors import AudioDecodeError, UndecodableFilesError
 from serlib.features.cache_store import FileDigests, read_entry, write_entry
 from serlib.features.mel import LogMel
 from serlib.features.mel_config import MelConfig
@@ -59,9 +59,12 @@ def default_cache_dir() -> Path:
 
 
 def key_hash(parts: Any) -> str:
-    """SHA-256 (hex) of JSON-serialisable parts: how every cache key is made."""
-    blob = json.dumps(parts, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()
+    """Deprecated alias: ``config_hash(*parts, length=None)`` (the same 64 hex digits).
+
+    Cache keys are made by :func:`serlib.config.config_hash` only; this name stays for code
+    written against earlier versions.
+    """
+    return config_hash(*parts, length=None)
 
 
 class FeatureCache:
@@ -83,8 +86,8 @@ class FeatureCache:
             self._config_part = (config, json.dumps(
                 [{**AUDIO_DECODING, "sample_rate": config.sample_rate}, config_to_dict(config)],
                 sort_keys=True))
-        return key_hash([FEATURE_VERSION, "logmel", self.digests.digest(path),
-                         self._config_part[1]])
+        return config_hash(FEATURE_VERSION, "logmel", self.digests.digest(path),
+                           self._config_part[1], length=None)
 
     def entry(self, kind: str, group: str, key: str) -> Path:
         """Path of an entry."""
@@ -144,22 +147,37 @@ def cached_log_mels(table: pd.DataFrame | Sequence[str | os.PathLike[str]],
     Shape:
         each returned tensor: (1, n_mels, frames), frames = 1 + num_samples // hop_length.
 
+    Raises:
+        UndecodableFilesError: after every other file was computed (and cached), listing
+            *all* the files that are missing or cannot be decoded (``err.failures``), so
+            that a caller can drop them at once (:func:`serlib.data.screen_audio`).
+
     Chapter: book/03_log_mel.md
     """
     paths = list(table["path"]) if isinstance(table, pd.DataFrame) else list(table)
     cache = FeatureCache(cache_dir)
     front_end = LogMel(config)
     group, check = f"{config_hash(FEATURE_VERSION, config)}", check_log_mel(config)
-    feats = []
+    feats, failures = [], []
     try:
         for path in tqdm(paths, desc="log-mel (cached)", disable=not progress, leave=False):
-            entry = cache.entry("logmel", group, cache.log_mel_key(path, config))
+            try:
+                entry = cache.entry("logmel", group, cache.log_mel_key(path, config))
+            except OSError as err:  # missing or unreadable: nothing to hash
+                failures.append((str(path), describe_os_error(path, err)))
+                continue
             array = cache.load(entry, check)
             if array is None:
-                wave = torch.from_numpy(load_audio(path, sample_rate=config.sample_rate))
+                try:
+                    wave = torch.from_numpy(load_audio(path, sample_rate=config.sample_rate))
+                except AudioDecodeError as err:
+                    failures.append((str(path), str(err)))
+                    continue
                 array = front_end(wave[None])[0, 0].numpy()  # (n_mels, frames)
                 cache.store(entry, array)
             feats.append(torch.from_numpy(array)[None])  # (1, n_mels, frames)
     finally:
         cache.close()
+    if failures:
+        raise UndecodableFilesError(failures, total=len(paths))
     return feats

@@ -12,14 +12,15 @@ says *which content* was processed. Hashing every file again on a warm run would
 than loading the cached features, so digests are remembered in ``file-digests.json`` with
 the file's size, modification time, change time (``st_ctime_ns``) and inode: a file whose
 bytes change gets a new change time (restoring the modification time with ``touch -r`` or
-``os.utime`` still updates it), so a changed file is always hashed again.
+``os.utime`` still updates it), so a changed file is always hashed again. A damaged
+``file-digests.json`` (not JSON, or JSON of the wrong shape) is never trusted: it is
+discarded with a warning and rebuilt; a malformed entry is hashed again.
 
 Chapter: book/03_log_mel.md
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from serlib.atomic import atomic_path
+from serlib.integrity import file_sha256
 
 __all__ = ["FileDigests", "file_sha256", "read_entry", "write_entry"]
 
@@ -43,15 +45,6 @@ _TRAILER = len(_MAGIC) + 4  # magic + CRC-32 (little endian)
 
 def _crc(data: bytes | memoryview) -> bytes:
     return zlib.crc32(data).to_bytes(4, "little")
-
-
-def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_entry(path: str | os.PathLike[str], array: np.ndarray) -> Path:
@@ -99,6 +92,9 @@ def read_entry(path: str | os.PathLike[str],
             handle.readinto(data)  # a writable buffer: the array can back a tensor
     except FileNotFoundError:
         return None
+    except OSError as err:  # a folder, no permission, an I/O error: recompute
+        log.warning("unreadable feature cache entry %s (%s): recomputing it", path, err)
+        return None
     reason = None
     body, trailer = data[:-_TRAILER], bytes(data[-_TRAILER:])
     if len(data) <= _TRAILER or trailer[: len(_MAGIC)] != _MAGIC:
@@ -118,6 +114,14 @@ def read_entry(path: str | os.PathLike[str],
     return None
 
 
+def _valid_record(record: object) -> bool:
+    """``[size, mtime_ns, ctime_ns, inode, sha256 hex]``."""
+    return (isinstance(record, list) and len(record) == 5
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in record[:4])
+            and isinstance(record[4], str) and len(record[4]) == 64
+            and all(c in "0123456789abcdef" for c in record[4]))
+
+
 class FileDigests:
     """SHA-256 of audio files, remembered across runs while a file is unchanged.
 
@@ -127,11 +131,27 @@ class FileDigests:
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.path = Path(folder) / "file-digests.json"
-        try:
-            self._known: dict[str, list] = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self._known = {}
+        self._known: dict[str, list] = {}
         self._changed = False
+        try:
+            known = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as err:  # ValueError: not UTF-8, not JSON
+            log.warning("damaged %s (%s): discarding it; files will be hashed again",
+                        self.path, err)
+            self._changed = True
+            return
+        if not isinstance(known, dict):
+            log.warning("damaged %s (a JSON %s, not a mapping): discarding it; files will be "
+                        "hashed again", self.path, type(known).__name__)
+            self._changed = True
+            return
+        self._known = {k: v for k, v in known.items() if _valid_record(v)}
+        if len(self._known) != len(known):
+            log.warning("%s: ignoring %d malformed entries (they are hashed again)",
+                        self.path, len(known) - len(self._known))
+            self._changed = True
 
     def digest(self, path: str | os.PathLike[str]) -> str:
         """SHA-256 of ``path``'s bytes (from memory when size and times are unchanged)."""

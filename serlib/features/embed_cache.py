@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,8 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from serlib.features.cache import FEATURE_VERSION, FeatureCache, cached_log_mels, key_hash
+from serlib.config import config_hash
+from serlib.features.cache import FEATURE_VERSION, FeatureCache, cached_log_mels
 from serlib.features.mel_config import MelConfig
 from serlib.features.normalize import NormStats, apply_norm_stats
 
@@ -76,11 +78,19 @@ def _encode_cached(kind: str, table: pd.DataFrame | Sequence[str], encoder: nn.M
     cache = FeatureCache(cache_dir)
     fingerprint = module_fingerprint(encoder)
     stats_values = None if stats is None else stats.to_dict()
-    group = key_hash([FEATURE_VERSION, kind, fingerprint, stats_values])[:16]
+    group = config_hash(FEATURE_VERSION, kind, fingerprint, stats_values)
     check = _check(shape)
-    entries = [cache.entry(kind, group, key_hash([cache.log_mel_key(p, config), kind,
-                                                  fingerprint, stats_values])) for p in paths]
-    out: list[np.ndarray | None] = [cache.load(e, check) for e in entries]
+    entries: list[Path | None] = []
+    for p in paths:
+        try:
+            key = config_hash(cache.log_mel_key(p, config), kind, fingerprint, stats_values,
+                              length=None)
+        except OSError:  # missing or unreadable: cached_log_mels below lists it
+            entries.append(None)
+        else:
+            entries.append(cache.entry(kind, group, key))
+    out: list[np.ndarray | None] = [None if e is None else cache.load(e, check)
+                                    for e in entries]
     missing = [i for i, a in enumerate(out) if a is None]  # only these need their log-mels
     log_mels = dict(zip(missing, cached_log_mels([paths[i] for i in missing], config,
                                                  cache_dir=cache_dir, progress=progress),
@@ -102,7 +112,7 @@ def _encode_cached(kind: str, table: pd.DataFrame | Sequence[str], encoder: nn.M
             for i, array in zip(index, encode(encoder, x.to(device), lengths.to(device)),
                                 strict=True):
                 out[i] = array
-                cache.store(entries[i], array)
+                cache.store(entries[i], array)  # type: ignore[arg-type]
     finally:
         encoder.train(was_training)
         cache.close()
@@ -126,6 +136,10 @@ def cached_embeddings(table: pd.DataFrame | Sequence[str], encoder: nn.Module,
 
     Shape:
         returns (n, d) float32, rows in table order.
+
+    Raises:
+        UndecodableFilesError: listing every file that is missing or cannot be decoded
+            (see :func:`~serlib.features.cached_log_mels`).
 
     Chapter: book/03_log_mel.md
     """
@@ -159,6 +173,10 @@ def cached_trunk_features(table: pd.DataFrame | Sequence[str], encoder: nn.Modul
 
     Shape:
         each returned tensor: (1, channels, frames // 8), channels = 512 for BYOL-S.
+
+    Raises:
+        UndecodableFilesError: listing every file that is missing or cannot be decoded
+            (see :func:`~serlib.features.cached_log_mels`).
 
     Chapter: book/03_log_mel.md
     """

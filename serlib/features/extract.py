@@ -11,6 +11,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from serlib.data.audio import load_audio
+from serlib.errors import AudioDecodeError, UndecodableFilesError
 from serlib.features.mel import LogMel
 from serlib.features.mel_config import MelConfig
 
@@ -35,10 +36,23 @@ def extract_log_mels(table: pd.DataFrame, config: MelConfig, *,
 
     Shape:
         each returned tensor: (1, n_mels, frames), frames = 1 + num_samples // hop_length.
+
+    Raises:
+        UndecodableFilesError: listing *all* the files that cannot be decoded (after trying
+            every file), so that a caller can drop them at once.
+
+    Chapter: book/03_log_mel.md
     """
     front_end = LogMel(config)
-    feats = []
-    for path in tqdm(list(table["path"]), desc="log-mel", disable=not progress, leave=False):
-        wave = torch.from_numpy(load_audio(path, sample_rate=config.sample_rate))
+    paths = list(table["path"])
+    feats, failures = [], []
+    for path in tqdm(paths, desc="log-mel", disable=not progress, leave=False):
+        try:
+            wave = torch.from_numpy(load_audio(path, sample_rate=config.sample_rate))
+        except AudioDecodeError as err:
+            failures.append((str(path), str(err)))
+            continue
         feats.append(front_end(wave[None])[0])  # (1, n_mels, frames)
+    if failures:
+        raise UndecodableFilesError(failures, total=len(paths))
     return feats

@@ -20,23 +20,28 @@ zero missing and zero unexpected keys. Downloads (pooch) go to ``cache_root()/we
 offline, :class:`~serlib.errors.DownloadError` names the URL and how to use a local copy:
 ``load_byols_encoder("/path/to/file.pth")`` or ``SERLIB_BYOLS_CHECKPOINT=/path/to/file.pth``.
 
+A file that cannot be trusted (truncated, not a state dict, wrong keys, NaN or infinite
+weights) is a :class:`~serlib.errors.CheckpointError` naming it and the fix. A *downloaded*
+copy in ``cache_root()/weights`` that turns out unreadable (a download cut short) is deleted
+and downloaded again, once, with a warning.
+
 Chapter: book/04_source_models.md
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from torch import Tensor
 
 from serlib.data.download import download_file
 from serlib.data.root import cache_root
 from serlib.errors import CheckpointError, ChecksumError
-from serlib.features.cache_store import file_sha256
+from serlib.integrity import check_finite_state, file_sha256, load_torch_file
 from serlib.models.byols import BYOLSEncoder
 
 __all__ = [
@@ -49,6 +54,8 @@ __all__ = [
     "load_byols_encoder",
     "load_byols_state",
 ]
+
+log = logging.getLogger(__name__)
 
 #: environment variable that may point at a local checkpoint file
 BYOLS_ENV = "SERLIB_BYOLS_CHECKPOINT"
@@ -135,6 +142,10 @@ def load_byols_state(encoder: BYOLSEncoder, state: Mapping[str, Tensor], *,
         CheckpointError: listing the missing, unexpected and mis-shaped keys.
     """
     own = encoder.state_dict()
+    not_tensors = sorted(str(k) for k, v in state.items() if not isinstance(v, Tensor))
+    if not_tensors:
+        raise CheckpointError(f"{source}: entries {not_tensors[:5]} are not tensors; not a "
+                              "BYOL-S state dict")
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     shapes = sorted(f"{k}: {tuple(state[k].shape)} vs {tuple(own[k].shape)}"
@@ -147,21 +158,42 @@ def load_byols_state(encoder: BYOLSEncoder, state: Mapping[str, Tensor], *,
     return encoder
 
 
-def _resolve(path_or_name: str | os.PathLike[str] | None, progress: bool) -> Path:
+def _resolve(path_or_name: str | os.PathLike[str] | None,
+             progress: bool) -> tuple[Path, ByolsCheckpoint | None]:
+    """The local file, and its registry entry when serlib downloaded it."""
     if path_or_name is None:
         path_or_name = os.environ.get(BYOLS_ENV) or DEFAULT_BYOLS_CHECKPOINT
     if isinstance(path_or_name, str) and path_or_name in BYOLS_CHECKPOINTS:
-        return fetch_byols_checkpoint(path_or_name, progress=progress)
+        spec = BYOLS_CHECKPOINTS[path_or_name]
+        return fetch_byols_checkpoint(spec, progress=progress), spec
     path = Path(path_or_name).expanduser()
     if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint file; pass a path to a BYOL-S .pth "
+        what = "is a directory, not a checkpoint file" if path.is_dir() else \
+            "no such checkpoint file"
+        raise CheckpointError(f"{path}: {what}; pass a path to a BYOL-S .pth "
                               f"file or a registered name {sorted(BYOLS_CHECKPOINTS)}")
     known = {s.filename: s for s in BYOLS_CHECKPOINTS.values()}.get(path.name)
     if known is not None and known.sha256 is not None and file_sha256(path) != known.sha256:
         raise ChecksumError(f"{path} is named like the published {known.name} checkpoint but its "
                             f"SHA-256 differs from {known.sha256}: the copy is corrupt or "
                             "different; download it again")
-    return path
+    return path, None
+
+
+def _read(path: Path, spec: ByolsCheckpoint | None, progress: bool) -> object:
+    """The unpickled file; a damaged download is fetched again once."""
+    if spec is None:
+        known = {s.filename: s for s in BYOLS_CHECKPOINTS.values()}.get(path.name)
+        fix = (f"download it again ({known.url})" if known is not None
+               else "replace it with a good copy of the checkpoint")
+        return load_torch_file(path, fix=fix)
+    try:
+        return load_torch_file(path, fix="it is downloaded again")
+    except CheckpointError as err:
+        log.warning("%s; deleting it and downloading %s again", err, spec.url)
+        path.unlink(missing_ok=True)
+    path = fetch_byols_checkpoint(spec, folder=path.parent, progress=progress)
+    return load_torch_file(path, fix=f"delete it and download {spec.url} by hand")
 
 
 def load_byols_encoder(path_or_name: str | os.PathLike[str] | None = None, *,
@@ -178,25 +210,26 @@ def load_byols_encoder(path_or_name: str | os.PathLike[str] | None = None, *,
     Raises:
         DownloadError: a registered checkpoint cannot be downloaded (offline).
         ChecksumError: a file does not have its published SHA-256.
-        CheckpointError: not a state dict, or keys that do not fit the architecture.
+        CheckpointError: missing, unreadable or truncated, not a state dict, non-finite
+            weights, or keys that do not fit the architecture.
 
     Example:
         >>> encoder = load_byols_encoder("/data/weights/default512_...pth")  # doctest: +SKIP
 
     Chapter: book/04_source_models.md
     """
-    path = _resolve(path_or_name, progress)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # any unpickling failure means "not a checkpoint"
-        raise CheckpointError(f"{path}: not a readable PyTorch state dict ({err}); "
-                              "download it again") from None
+    path, spec = _resolve(path_or_name, progress)
+    state = _read(path, spec, progress)
     if isinstance(state, Mapping) and isinstance(state.get("state_dict"), Mapping):
         state = state["state_dict"]
     if not isinstance(state, Mapping) or "fc.0.weight" not in state:
         keys = sorted(state)[:10] if isinstance(state, Mapping) else type(state).__name__
         raise CheckpointError(f"{path}: not a BYOL-S (AudioNTT2020) state dict: no key "
                               f"'fc.0.weight' (found {keys})")
+    if not isinstance(state["fc.0.weight"], Tensor) or state["fc.0.weight"].ndim != 2:
+        raise CheckpointError(f"{path}: 'fc.0.weight' is not a 2-d tensor; not a BYOL-S "
+                              "state dict")
+    check_finite_state(state, source=str(path))
     found_d, trunk_dim = state["fc.0.weight"].shape
     if d is not None and d != found_d:
         raise CheckpointError(f"{path}: holds a d={found_d} encoder, expected d={d}")

@@ -24,6 +24,7 @@ Chapter: book/04_source_models.md
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -34,11 +35,14 @@ import torch
 from torch import Tensor, nn
 from torchvision.models import VGG16_Weights, vgg16
 
-from serlib.data.root import cache_root
+from serlib.data.root import cache_root, ensure_writable
 from serlib.errors import CheckpointError, DownloadError
 from serlib.features.images import VGG_IMAGE_SIZES, MelImage
+from serlib.integrity import check_finite_state, load_torch_file
 
 __all__ = ["VGG16_URL", "VGG_LAYERS", "VGG16Mel", "load_vgg16_imagenet"]
+
+log = logging.getLogger(__name__)
 
 #: torchvision's ImageNet weights for VGG16 (the file name carries its hash prefix)
 VGG16_URL = VGG16_Weights.IMAGENET1K_V1.url
@@ -75,22 +79,32 @@ def load_vgg16_imagenet(weights_path: str | os.PathLike[str] | None = None, *,
         timeout: seconds allowed to reach the server before giving up.
 
     Raises:
-        CheckpointError: ``weights_path`` is missing or not a state dict.
+        CheckpointError: ``weights_path`` is missing, truncated, not a state dict or holds
+            non-finite weights (a damaged *downloaded* copy is deleted and fetched again).
+        CacheError: the weights folder under ``$SERLIB_CACHE`` cannot be written.
         DownloadError: no local copy and the server cannot be reached (offline).
     """
     if weights_path is not None:
         path = Path(weights_path).expanduser()
         if not path.is_file():
-            raise CheckpointError(f"{path}: no such file (expected torchvision's "
+            what = "is a directory, not a file" if path.is_dir() else "no such file"
+            raise CheckpointError(f"{path}: {what} (expected torchvision's "
                                   f"{VGG16_URL.rsplit('/', 1)[-1]})")
-        try:
-            return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-        except Exception as err:  # any unpickling failure means "not a checkpoint"
-            raise CheckpointError(f"{path}: not a readable PyTorch state dict ({err})") from None
+        state = load_torch_file(path, mmap=True,
+                                fix=f"download {VGG16_URL} again and pass that file")
+        if not isinstance(state, dict):
+            raise CheckpointError(f"{path}: holds a {type(state).__name__}, not a state dict "
+                                  f"(expected torchvision's {VGG16_URL.rsplit('/', 1)[-1]})")
+        check_finite_state(state, source=str(path))
+        return state
     folder = cache_root() / "weights"
     local = folder / VGG16_URL.rsplit("/", 1)[-1]
     if local.is_file():
-        return load_vgg16_imagenet(local)
+        try:
+            return load_vgg16_imagenet(local)
+        except CheckpointError as err:  # a download cut short: fetch it again
+            log.warning("%s; deleting the downloaded copy and fetching it again", err)
+            local.unlink(missing_ok=True)
     if not _reachable(VGG16_URL, timeout):
         raise DownloadError(
             f"VGG16Mel(pretrained=True) needs torchvision's ImageNet weights from {VGG16_URL}, "
@@ -98,8 +112,11 @@ def load_vgg16_imagenet(weights_path: str | os.PathLike[str] | None = None, *,
             f"Colab), or download that file elsewhere and pass "
             f"VGG16Mel(..., weights_path='/path/to/{local.name}') (or put it at {local}); "
             "pretrained=False gives a random initialisation (what CI uses).")
-    return VGG16_Weights.IMAGENET1K_V1.get_state_dict(progress=progress, model_dir=str(folder),
-                                                      check_hash=True)
+    ensure_writable(folder, what="the downloaded VGG16 weights")
+    state = VGG16_Weights.IMAGENET1K_V1.get_state_dict(progress=progress, model_dir=str(folder),
+                                                       check_hash=True)
+    check_finite_state(state, source=str(local))
+    return state
 
 
 class VGG16Mel(nn.Module):
