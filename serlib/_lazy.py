@@ -1,7 +1,7 @@
 """Lazy re-exports for package ``__init__`` modules (PEP 562).
 
-A package lists its public names with the module that defines each; a name is imported on
-first use. ``import serlib.experiments`` then costs nothing until a name is used, so the
+A package lists, for each of its modules, the public names it re-exports; a name is
+imported on first use. ``import serlib.experiments`` then costs nothing until a name is used, so the
 ``serlib`` command can print its help or plan a grid without importing torch.
 
 Chapter: book/intro.md
@@ -16,19 +16,22 @@ from typing import Any
 __all__ = ["lazy_exports"]
 
 
-def lazy_exports(package: str, exports: Mapping[str, str],
+def lazy_exports(package: str, modules: Mapping[str, tuple[str, ...]],
                  namespace: dict[str, Any]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``__getattr__`` and ``__dir__`` for ``package`` that import ``exports`` on first use.
+    """``__getattr__`` and ``__dir__`` for ``package`` that import its names on first use.
 
     Args:
         package: the package's ``__name__``.
-        exports: public name -> the module that defines it.
-        namespace: the package's ``globals()`` (a loaded name is stored there).
+        modules: module -> the public names it defines that the package re-exports.
+        namespace: the package's ``globals()`` (a loaded name is stored there, and
+            ``_EXPORTS``, name -> module, is set for tests and readers).
 
     Example:
-        >>> __getattr__, __dir__ = lazy_exports(__name__, {"fit": "serlib.train.engine"},
-        ...                                     globals())  # doctest: +SKIP
+        >>> __getattr__, __dir__ = lazy_exports(
+        ...     __name__, {"serlib.train.engine": ("fit",)}, globals())  # doctest: +SKIP
     """
+    exports = {name: module for module, names in modules.items() for name in names}
+    namespace["_EXPORTS"] = exports
 
     def __getattr__(name: str) -> Any:
         if name not in exports:

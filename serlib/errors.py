@@ -25,6 +25,7 @@ __all__ = [
     "LabelSetError",
     "NonFiniteError",
     "RecordingNotFoundError",
+    "ResultsError",
     "SerlibError",
     "SerlibWarning",
     "SplitError",
@@ -99,6 +100,10 @@ class CacheError(SerlibError, OSError):
 
 class RecordingNotFoundError(SerlibError, FileNotFoundError):
     """A recording given for prediction does not exist."""
+
+
+class ResultsError(SerlibError, ValueError):
+    """A results file cannot be read as one (garbage, another CSV, no key column)."""
 
 
 class NonFiniteError(SerlibError, ValueError):

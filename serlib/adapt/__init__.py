@@ -11,32 +11,22 @@ Chapter: book/07_mmd.md
 
 from serlib._lazy import lazy_exports
 
-#: public name -> the module that defines it (imported on first use)
-_EXPORTS: dict[str, str] = {
-    "CE_TERMS": "serlib.adapt.terms",
-    "METHODS": "serlib.adapt.methods",
-    "Method": "serlib.adapt.methods",
-    "Param": "serlib.adapt.methods",
-    "SoftLabelMemory": "serlib.adapt.soft_pseudo_label",
-    "Step": "serlib.adapt.methods",
-    "build_step": "serlib.adapt.methods",
-    "dann_step": "serlib.adapt.dann",
-    "encode": "serlib.adapt.terms",
-    "get_method": "serlib.adapt.methods",
-    "hard_pseudo_label_step": "serlib.adapt.hard_pseudo_label",
-    "labelled_cross_entropy": "serlib.adapt.terms",
-    "labelled_terms": "serlib.adapt.terms",
-    "make_adversary": "serlib.adapt.dann",
-    "mmd_between": "serlib.adapt.mmd",
-    "mmd_hard_pseudo_label_step": "serlib.adapt.mmd_hard_pseudo_label",
-    "mmd_step": "serlib.adapt.mmd",
-    "resolve_hyper": "serlib.adapt.methods",
-    "soft_pseudo_label_step": "serlib.adapt.soft_pseudo_label",
-    "supervised_step": "serlib.adapt.supervised",
-    "target_feats": "serlib.adapt.terms",
-    "total": "serlib.adapt.terms",
-    "unlabelled_batch": "serlib.adapt.terms",
+#: module -> the public names it defines that this package re-exports (imported on first use)
+_MODULES: dict[str, tuple[str, ...]] = {
+    "serlib.adapt.dann": ("dann_step", "make_adversary"),
+    "serlib.adapt.hard_pseudo_label": ("hard_pseudo_label_step",),
+    "serlib.adapt.methods": (
+        "METHODS", "Method", "Param", "Step", "build_step", "get_method", "resolve_hyper",
+    ),
+    "serlib.adapt.mmd": ("mmd_between", "mmd_step"),
+    "serlib.adapt.mmd_hard_pseudo_label": ("mmd_hard_pseudo_label_step",),
+    "serlib.adapt.soft_pseudo_label": ("SoftLabelMemory", "soft_pseudo_label_step"),
+    "serlib.adapt.supervised": ("supervised_step",),
+    "serlib.adapt.terms": (
+        "CE_TERMS", "encode", "labelled_cross_entropy", "labelled_terms", "target_feats", "total",
+        "unlabelled_batch",
+    ),
 }
 
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__all__ = sorted(name for names in _MODULES.values() for name in names)
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())

@@ -21,7 +21,7 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from serlib.adapt.terms import labelled_terms, target_feats, total
+from serlib.adapt.terms import aligned_feats, total
 from serlib.features.batching import Batch
 from serlib.losses.dann import DomainAdversarialLoss, DomainDiscriminator
 from serlib.losses.gradient_reversal import dann_coeff
@@ -70,11 +70,8 @@ def dann_step(model: nn.Module, batches: Mapping[str, Batch], *, frac_done: floa
 
     Chapter: book/09_beyond.md
     """
-    if "source" not in batches:
-        raise ValueError("dann_step needs a labelled 'source' batch")
-    terms, feats = labelled_terms(model, batches)
-    feats_t = target_feats(model, batches, feats)
+    terms, feats_s, feats_t = aligned_feats(model, batches, "dann_step")
     coeff = dann_coeff(min(frac_done, 1.0), gamma)
-    domain, accuracy = adversary(feats["source"].float(), feats_t.float(), coeff=coeff)
+    domain, accuracy = adversary(feats_s.float(), feats_t.float(), coeff=coeff)
     return {"loss": total(terms) + trade_off * domain, **terms, "domain": domain,
             "domain_acc": accuracy, "coeff": domain.new_tensor(coeff)}

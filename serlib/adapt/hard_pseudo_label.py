@@ -34,8 +34,8 @@ def hard_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
 
     Args:
         model: a serlib model.
-        batches: ``"source"`` (labelled), optionally ``"target"`` (labelled), and
-            ``"unlabelled"`` (target, labels hidden).
+        batches: the labelled ``"source"`` batch, the ``"unlabelled"`` target batch (its
+            labels hidden) and, when there are target labels, a labelled ``"target"`` batch.
         frac_done: fraction of training done (unused).
         threshold: the confidence threshold τ (Agarla et al.: 0.5; sweep 0.5/0.65/0.85).
         normalize: ``"batch"`` (divide the masked sum by the batch size) or ``"selected"``

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor, nn
 
-from serlib.adapt.terms import labelled_terms, target_feats, total
+from serlib.adapt.terms import aligned_feats, total
 from serlib.features.batching import Batch
 from serlib.losses.mmd import mmd2
 
@@ -77,10 +77,7 @@ def mmd_step(model: nn.Module, batches: Mapping[str, Batch], *, frac_done: float
 
     Chapter: book/07_mmd.md
     """
-    if "source" not in batches:
-        raise ValueError("mmd_step needs a labelled 'source' batch")
-    terms, feats = labelled_terms(model, batches)
-    feats_t = target_feats(model, batches, feats)
-    mmd = mmd_between(feats["source"], feats_t, estimator=estimator, num_kernels=num_kernels,
+    terms, feats_s, feats_t = aligned_feats(model, batches, "mmd_step")
+    mmd = mmd_between(feats_s, feats_t, estimator=estimator, num_kernels=num_kernels,
                       kernel_mul=kernel_mul, bandwidth_rule=bandwidth_rule)
     return {"loss": total(terms) + trade_off * mmd, **terms, "mmd": mmd}

@@ -24,8 +24,8 @@ from torch import Tensor, nn
 
 from serlib.features.batching import UNLABELLED, Batch
 
-__all__ = ["CE_TERMS", "encode", "labelled_cross_entropy", "labelled_terms", "target_feats",
-           "total", "unlabelled_batch"]
+__all__ = ["CE_TERMS", "aligned_feats", "encode", "labelled_cross_entropy", "labelled_terms",
+           "target_feats", "total", "unlabelled_batch"]
 
 #: the name of the cross-entropy term of each labelled batch
 CE_TERMS = {"source": "ce_s", "target": "ce_t"}
@@ -117,3 +117,23 @@ def unlabelled_batch(batches: Mapping[str, Batch], method: str) -> Batch:
         raise ValueError(f"{method} needs an 'unlabelled' batch of target utterances; "
                          f"got {sorted(batches)}")
     return batches["unlabelled"]
+
+
+def aligned_feats(model: nn.Module, batches: Mapping[str, Batch], method: str
+                  ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
+    """What a method that aligns the two languages needs: the CE terms and both features.
+
+    Returns:
+        ``(terms, feats_s, feats_t)``: the labelled terms (:func:`labelled_terms`), the
+        source features and the features of every target utterance (:func:`target_feats`).
+
+    Raises:
+        ValueError: the step has no labelled ``"source"`` batch (names ``method``).
+
+    Shape:
+        feats_s: (n, dim); feats_t: (m, dim).
+    """
+    if "source" not in batches:
+        raise ValueError(f"{method} needs a labelled 'source' batch")
+    terms, feats = labelled_terms(model, batches)
+    return terms, feats["source"], target_feats(model, batches, feats)

@@ -60,7 +60,8 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _summary(args: argparse.Namespace) -> int:
     from serlib.evaluate import save_table_csv
-    from serlib.experiments.results import read_results, render_summary, summarize_results
+    from serlib.experiments.results import read_results
+    from serlib.experiments.summary import render_summary, summarize_results
 
     summary = summarize_results(read_results(args.results))
     print(render_summary(summary))

@@ -16,14 +16,9 @@ __all__ = ["bootstrap_ci", "bootstrap_distribution", "metrics_with_ci"]
 _CHUNK = 256  # resamples per vectorised block (bounds memory at 256·n indices)
 
 
-def bootstrap_distribution(
-    y_true: Iterable[Hashable],
-    y_pred: Iterable[Hashable],
-    *,
-    labels: Sequence[Hashable],
-    n_boot: int = 1000,
-    seed: int = 0,
-) -> dict[str, np.ndarray]:
+def bootstrap_distribution(y_true: Iterable[Hashable], y_pred: Iterable[Hashable], *,
+                           labels: Sequence[Hashable], n_boot: int = 1000,
+                           seed: int = 0) -> dict[str, np.ndarray]:
     """Each metric on ``n_boot`` resamples of the utterances (drawn with replacement).
 
     Each resample draws ``n`` utterances with replacement from the ``n`` test utterances
@@ -102,15 +97,9 @@ def bootstrap_ci(
     return _interval(dist[metric], confidence)
 
 
-def metrics_with_ci(
-    y_true: Iterable[Hashable],
-    y_pred: Iterable[Hashable],
-    *,
-    labels: Sequence[Hashable],
-    n_boot: int = 1000,
-    confidence: float = 0.95,
-    seed: int = 0,
-) -> dict[str, float]:
+def metrics_with_ci(y_true: Iterable[Hashable], y_pred: Iterable[Hashable], *,
+                    labels: Sequence[Hashable], n_boot: int = 1000, confidence: float = 0.95,
+                    seed: int = 0) -> dict[str, float]:
     """:func:`~serlib.evaluate.metrics.compute_metrics` plus ``<metric>_low`` and ``<metric>_high``.
 
     One set of resamples serves all three metrics, so ``uar_low``/``uar_high`` equal

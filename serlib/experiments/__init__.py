@@ -11,57 +11,33 @@ Chapter: book/10_reproducing.md
 
 from serlib._lazy import lazy_exports
 
-#: public name -> the module that defines it (imported on first use)
-_EXPORTS: dict[str, str] = {
-    "AGARLA": "serlib.experiments.recipes",
-    "BACKBONES": "serlib.experiments.backbones",
-    "BAKLOUTI": "serlib.experiments.recipes",
-    "Backbone": "serlib.experiments.backbones",
-    "ExperimentConfig": "serlib.experiments.config",
-    "ExperimentResult": "serlib.experiments.runner",
-    "ModelBundle": "serlib.experiments.bundles",
-    "PROFILES": "serlib.experiments.profiles",
-    "Profile": "serlib.experiments.profiles",
-    "RECIPES": "serlib.experiments.recipes",
-    "RESULT_COLUMNS": "serlib.experiments.results",
-    "Recipe": "serlib.experiments.recipes",
-    "ResolvedExperiment": "serlib.experiments.config",
-    "ResultPaths": "serlib.experiments.runner",
-    "RunOutcome": "serlib.experiments.runner",
-    "RunSpec": "serlib.experiments.grid",
-    "Study": "serlib.experiments.study",
-    "Task": "serlib.experiments.task",
-    "TaskCache": "serlib.experiments.task",
-    "Trained": "serlib.experiments.training",
-    "TrainingData": "serlib.experiments.training",
-    "apply_profile": "serlib.experiments.profiles",
-    "build_model": "serlib.experiments.bundles",
-    "check_weights": "serlib.experiments.weights",
-    "expand_grid": "serlib.experiments.grid",
-    "find_config": "serlib.experiments.config",
-    "get_profile": "serlib.experiments.profiles",
-    "get_recipe": "serlib.experiments.recipes",
-    "load_experiment": "serlib.experiments.config",
-    "load_model_bundle": "serlib.experiments.bundles",
-    "make_backbone": "serlib.experiments.backbones",
-    "parse_task": "serlib.experiments.config",
-    "predict_recordings": "serlib.experiments.bundles",
-    "prepare_task": "serlib.experiments.task",
-    "read_results": "serlib.experiments.results",
-    "render_summary": "serlib.experiments.results",
-    "resolve_experiment": "serlib.experiments.config",
-    "resolve_weights": "serlib.experiments.weights",
-    "run_datasets": "serlib.experiments.task",
-    "run_experiment": "serlib.experiments.runner",
-    "run_one": "serlib.experiments.runner",
-    "save_model_bundle": "serlib.experiments.bundles",
-    "save_run_bundle": "serlib.experiments.runner",
-    "shipped_configs": "serlib.experiments.config",
-    "summarize_results": "serlib.experiments.results",
-    "train_method": "serlib.experiments.training",
-    "train_run": "serlib.experiments.runner",
-    "train_source_model": "serlib.experiments.training",
+#: module -> the public names it defines that this package re-exports (imported on first use)
+_MODULES: dict[str, tuple[str, ...]] = {
+    "serlib.experiments.backbones": ("BACKBONES", "Backbone", "make_backbone"),
+    "serlib.experiments.bundles": (
+        "ModelBundle", "build_model", "load_model_bundle", "predict_recordings",
+        "save_model_bundle",
+    ),
+    "serlib.experiments.config": (
+        "ExperimentConfig", "ResolvedExperiment", "find_config", "load_experiment", "parse_task",
+        "resolve_experiment", "shipped_configs",
+    ),
+    "serlib.experiments.grid": ("RunSpec", "expand_grid"),
+    "serlib.experiments.profiles": ("PROFILES", "Profile", "apply_profile", "get_profile"),
+    "serlib.experiments.recipes": ("AGARLA", "BAKLOUTI", "RECIPES", "Recipe", "get_recipe"),
+    "serlib.experiments.results": ("RESULT_COLUMNS", "append_result", "read_results"),
+    "serlib.experiments.runner": (
+        "ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
+        "save_run_bundle", "train_run",
+    ),
+    "serlib.experiments.study": ("Study",),
+    "serlib.experiments.summary": ("render_summary", "summarize_results"),
+    "serlib.experiments.task": ("Task", "TaskCache", "prepare_task", "run_datasets"),
+    "serlib.experiments.training": (
+        "Trained", "TrainingData", "train_method", "train_source_model",
+    ),
+    "serlib.experiments.weights": ("check_weights", "resolve_weights"),
 }
 
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__all__ = sorted(name for names in _MODULES.values() for name in names)
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())

@@ -5,8 +5,10 @@ A bundle holds the weights and how to rebuild the model (architecture name and k
 arguments), the class names in output order, the log-mel front-end (a ``MelConfig``), the
 normalisation statistics of the training data, the serlib version and free-form training
 metadata (method, corpora, split ids, dev score, ...). ``serlib predict MODEL FILE.wav``
-needs nothing else. The file is written atomically and read with
-``torch.load(weights_only=True)``: a bundle cannot run code when it is opened.
+needs nothing else. The file is written atomically with its SHA-256 beside it
+(``MODEL.pt.sha256``) and read with ``torch.load(weights_only=True)``: a bundle cannot run
+code when it is opened, and a bundle that lost a bit, or whose weights are not finite, is
+refused with an error naming the file (never a confident prediction from broken weights).
 
 A model spec is ``{"architecture": <class name in serlib.models>, "kwargs": {...}}``; a
 keyword argument that is itself a spec (e.g. the encoder of a classifier) is built first.
@@ -33,18 +35,24 @@ import torch
 from torch import Tensor, nn
 
 import serlib
-from serlib.atomic import atomic_path
 from serlib.config import config_from_dict, config_to_dict
 from serlib.data.audio import load_audio
-from serlib.errors import CheckpointError, ConfigError, RecordingNotFoundError
+from serlib.errors import (
+    CheckpointError,
+    ChecksumError,
+    ConfigError,
+    NonFiniteError,
+    RecordingNotFoundError,
+)
 from serlib.features import LogMel, NormStats, apply_norm_stats
 from serlib.features.mel_config import MelConfig
+from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
 
 __all__ = ["BUNDLE_FORMAT", "ModelBundle", "build_model", "load_model_bundle", "normalise",
            "predict_recordings", "save_model_bundle"]
 
-#: bumped when the bundle layout changes
-BUNDLE_FORMAT = 1
+#: bumped when the bundle layout changes (2: a SHA-256 file beside every bundle)
+BUNDLE_FORMAT = 2
 
 
 @dataclass
@@ -59,6 +67,7 @@ class ModelBundle:
         model_spec: how the model was built.
         metadata: training metadata (free form).
         serlib_version: the version that wrote the bundle.
+        path: the file it was loaded from ("" if built in memory).
     """
 
     model: nn.Module
@@ -68,6 +77,7 @@ class ModelBundle:
     model_spec: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
     serlib_version: str = ""
+    path: str = ""
 
 
 def _is_spec(value: Any) -> bool:
@@ -145,8 +155,8 @@ def save_model_bundle(path: str | os.PathLike[str], model: nn.Module, *,
         "metadata": _plain(dict(metadata or {})),
         "serlib_version": serlib.__version__,
     }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    check_finite_state(state, source=f"the model to bundle as {path}")
+    write_with_digest(path, lambda tmp: torch.save(payload, tmp))
     return Path(path)
 
 
@@ -161,20 +171,23 @@ def load_model_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     if not path.is_file():
         raise CheckpointError(f"model bundle {path} does not exist; train one with "
                               "`serlib experiment run` or save one with save_model_bundle")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # any unpickling failure: not a bundle
-        raise CheckpointError(f"{path} is not a readable serlib model bundle "
-                              f"({type(err).__name__} while loading it)") from err
+    fix = "it is not a readable serlib model bundle: save or train it again"
+    payload = load_torch_file(path, fix=fix)
     if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
-        raise CheckpointError(f"{path} is not a serlib model bundle of format {BUNDLE_FORMAT}")
+        raise CheckpointError(f"{path} is not a readable serlib model bundle of format "
+                              f"{BUNDLE_FORMAT}; save or train it again")
+    try:
+        verify_digest(path)
+    except ChecksumError as err:
+        raise CheckpointError(f"model bundle {err}") from None
+    check_finite_state(payload["state_dict"], source=f"model bundle {path}")
     try:
         model = build_model(payload["model_spec"])
         model.load_state_dict(payload["state_dict"])
     except (RuntimeError, ConfigError) as err:
         raise CheckpointError(f"{path}: the saved weights do not fit the model: {err}") from err
     model.eval()
-    return ModelBundle(model=model, labels=tuple(payload["labels"]),
+    return ModelBundle(model=model, labels=tuple(payload["labels"]), path=str(path),
                        mel_config=config_from_dict(MelConfig, payload["mel_config"],
                                                    source=str(path)),
                        norm_stats=payload["norm_stats"], model_spec=payload["model_spec"],
@@ -234,6 +247,10 @@ def _predict_file(bundle: ModelBundle, front_end: LogMel, path: Path) -> dict[st
     x = normalise(front_end(wave[None]), bundle.norm_stats)  # (1, 1, n_mels, frames)
     frames = x.shape[-1]
     x = torch.nn.functional.pad(x, (0, -frames % 8))  # models pool time by 8
-    probs = bundle.model(x, torch.tensor([frames])).float().softmax(dim=1)[0]
+    logits = bundle.model(x, torch.tensor([frames])).float()
+    if not bool(torch.isfinite(logits).all()):
+        raise NonFiniteError(f"model bundle {bundle.path or '(in memory)'} gave non-finite "
+                             f"outputs for {path}: its weights are broken; retrain it")
+    probs = logits.softmax(dim=1)[0]
     return {"file": str(path), "prediction": bundle.labels[int(probs.argmax())],
             **{label: float(p) for label, p in zip(bundle.labels, probs, strict=True)}}

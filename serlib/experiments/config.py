@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from serlib.adapt.methods import get_method, resolve_hyper
-from serlib.config import config_from_dict, load_config
+from serlib.config import config_from_dict, config_replace, load_config
 from serlib.errors import ConfigError
 from serlib.experiments.profiles import DRY_RUN, Profile, apply_profile, get_profile
 from serlib.experiments.recipes import Recipe, get_recipe
@@ -251,15 +251,15 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
                               source=f"{config.name} ({base.name})")
     if config.backbone is None:
         config = dataclasses.replace(config, backbone=base.backbone(config.recipe))
-    prof = dataclasses.replace(base, **{**train["profile"], **over["profile"]})
+    prof = config_replace(base, source=f"{config.name}: train/profiles.{base.name}",
+                          **{**train["profile"], **over["profile"]})
     if base.dry_run:  # a dry run caps even what the config's own overrides set
         prof = dataclasses.replace(prof, **{k: v for k, v in DRY_RUN.items()
                                             if k in profile_keys})
-    try:
-        recipe = dataclasses.replace(get_recipe(config.recipe), **train["recipe"])
-        recipe = dataclasses.replace(apply_profile(recipe, prof), **over["recipe"])
-    except (TypeError, ValueError) as err:
-        raise ConfigError(f"{config.name}: invalid recipe override: {err}") from err
+    recipe = config_replace(get_recipe(config.recipe), source=f"{config.name}: train",
+                            **train["recipe"])
+    recipe = config_replace(apply_profile(recipe, prof),
+                            source=f"{config.name}: profiles.{base.name}", **over["recipe"])
     if prof.dry_run:
         recipe = apply_profile(recipe, prof)
     return ResolvedExperiment(config=config, profile=prof, recipe=recipe,

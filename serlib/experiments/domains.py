@@ -6,7 +6,10 @@ Protocol (the same for every method and profile):
    the English corpora), or a language of the synthetic corpus. A corpus id ending in
    ``?`` is optional: pooled if it is on disk, left out with a message if not
    (``ravdess+savee?+tess?``); the split id in the results tells exactly what was used.
-2. Its utterances are mapped onto the experiment's label set (others dropped), optionally
+2. Its audio is screened (:func:`serlib.data.screen_audio`): a file that cannot be decoded,
+   is silent, too short or not finite is dropped with a logged reason, and the number of
+   dropped files goes into every results row (one bad file never costs a task). Its
+   utterances are mapped onto the experiment's label set (others dropped), optionally
    capped per speaker and emotion by the profile (all speakers are kept).
 3. It is split **by speaker** into 60/20/20 train/dev/test (``serlib.data.speaker_split``,
    seeded by the experiment's ``split_seed``, so every run of the grid shares it).
@@ -23,6 +26,7 @@ Chapter: book/10_reproducing.md
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -32,6 +36,7 @@ from serlib.data import (
     few_label_subset,
     generate_corpus,
     load_corpus,
+    screen_audio,
     speaker_split,
     synthetic_config,
 )
@@ -39,7 +44,22 @@ from serlib.errors import ConfigError, CorpusNotFoundError
 from serlib.experiments.config import ExperimentConfig
 from serlib.experiments.profiles import Profile
 
-__all__ = ["cap_per_speaker_emotion", "label_target", "load_domain"]
+__all__ = ["Domain", "cap_per_speaker_emotion", "label_target", "load_domain"]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain ready for runs.
+
+    Attributes:
+        name: the domain's name (corpus ids joined by ``+``, or a synthetic language).
+        table: its utterances with ``split`` (after screening, label set and cap).
+        dropped: the files screening dropped: ``path``, ``reason`` (and ``corpus``).
+    """
+
+    name: str
+    table: pd.DataFrame
+    dropped: pd.DataFrame
 
 
 def cap_per_speaker_emotion(table: pd.DataFrame, limit: int | None) -> pd.DataFrame:
@@ -62,8 +82,8 @@ def _synthetic(config: ExperimentConfig, language: str) -> pd.DataFrame:
 
 def load_domain(name: str, config: ExperimentConfig, profile: Profile, *,
                 progress: bool = False,
-                log: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """The metadata table of a domain with its ``split`` column (steps 1–3 above).
+                log: Callable[[str], None] | None = None) -> Domain:
+    """A domain's metadata table with its ``split`` column (steps 1–3 above).
 
     Args:
         name: corpus ids joined by ``+`` (``data: corpora``; ``id?`` = optional) or a
@@ -94,9 +114,13 @@ def load_domain(name: str, config: ExperimentConfig, profile: Profile, *,
         if not parts:
             raise CorpusNotFoundError(f"none of the corpora of domain {name!r} is on disk")
         table = pd.concat(parts, ignore_index=True)
-    table = apply_label_set(table, config.label_set, merges=config.merges)
+    screened = screen_audio(table, progress=progress)
+    if screened.n_dropped and log is not None:
+        log(f"{name}: {screened.report()}")
+    table = apply_label_set(screened.kept, config.label_set, merges=config.merges)
     table = cap_per_speaker_emotion(table, profile.max_per_speaker_emotion)
-    return speaker_split(table, seed=config.split_seed).reset_index(drop=True)
+    table = speaker_split(table, seed=config.split_seed).reset_index(drop=True)
+    return Domain(name, table, screened.dropped)
 
 
 def label_target(table: pd.DataFrame, n_labels: int | str, seed: int) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import os
 import re
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -42,10 +43,15 @@ import pandas as pd
 import torch
 
 import serlib
-from serlib.atomic import atomic_path
 from serlib.config import config_hash
-from serlib.data import cache_root
-from serlib.errors import CorpusNotFoundError, SplitError
+from serlib.data import cache_root, ensure_writable
+from serlib.errors import (
+    CacheWarning,
+    CheckpointError,
+    ChecksumError,
+    CorpusNotFoundError,
+    SplitError,
+)
 from serlib.evaluate import score_split
 from serlib.experiments.bundles import save_model_bundle
 from serlib.experiments.config import (
@@ -56,13 +62,8 @@ from serlib.experiments.config import (
 )
 from serlib.experiments.grid import RUN_FORMAT, RunSpec, expand_grid
 from serlib.experiments.profiles import Profile
-from serlib.experiments.results import (
-    append_result,
-    read_results,
-    render_summary,
-    save_summary,
-    summarize_results,
-)
+from serlib.experiments.results import append_result, read_results
+from serlib.experiments.summary import render_summary, save_summary, summarize_results
 from serlib.experiments.task import Task, TaskCache, prepare_task, run_datasets
 from serlib.experiments.training import (
     Trained,
@@ -71,6 +72,7 @@ from serlib.experiments.training import (
     train_source_model,
 )
 from serlib.experiments.weights import check_weights, resolve_weights
+from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
 from serlib.train import Probe, resolve_device
 
 __all__ = ["ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
@@ -126,8 +128,14 @@ def _source_model(run: RunSpec, task: Task, training: TrainingData, plan: Resolv
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", run.source)
     file = paths.models / f"source-{name}-seed{run.seed}-{key}.state.pt"
     if file.is_file():
-        payload = torch.load(file, map_location="cpu", weights_only=True)
-        return payload["state"], payload["info"]
+        try:
+            verify_digest(file)
+            payload = load_torch_file(file, fix="it is retrained")
+            check_finite_state(payload["state"], source=f"cached source model {file}")
+            return payload["state"], payload["info"]
+        except (ChecksumError, CheckpointError, KeyError, TypeError) as err:
+            warnings.warn(f"cached source model {file} is damaged ({err}); training it again",
+                          CacheWarning, stacklevel=2)
     start = time.perf_counter()
     checkpoint = paths.checkpoints / f"source-{key}.ckpt"
     trained = train_source_model(training, task.backbone, plan.recipe,
@@ -136,8 +144,7 @@ def _source_model(run: RunSpec, task: Task, training: TrainingData, plan: Resolv
                                  progress=progress)
     info = {**trained.selection(), "wall_time": time.perf_counter() - start}
     state = {k: v.detach().cpu() for k, v in trained.model.state_dict().items()}
-    with atomic_path(file) as tmp:
-        torch.save({"state": state, "info": info}, tmp)
+    write_with_digest(file, lambda tmp: torch.save({"state": state, "info": info}, tmp))
     checkpoint.unlink(missing_ok=True)
     return state, info
 
@@ -238,7 +245,8 @@ def run_one(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPat
 
 
 def _error_row(run: RunSpec, plan: ResolvedExperiment, err: BaseException) -> dict[str, Any]:
-    return {**_row(run, plan), "status": "error", "error": f"{type(err).__name__}: {err}",
+    message = " | ".join(f"{type(err).__name__}: {err}".splitlines())
+    return {**_row(run, plan), "status": "error", "error": message,
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
@@ -278,6 +286,8 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
     runs, skipped = expand_grid(plan)
     label = plan.profile.name + ("-dry-run" if plan.profile.dry_run else "")
     paths = ResultPaths.for_experiment(c.name, label, results_path)
+    ensure_writable(paths.results.parent, what="the experiment's results, models and "
+                                                "checkpoints")
     results = read_results(paths.results)
     done = set(results.loc[results["status"].astype(str) == "ok", "run_key"].astype(str))
     todo = [r for r in runs if r.key not in done]
@@ -304,9 +314,9 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
             errors.append(f"{run.describe()}: {type(err).__name__}: {err}")
             say(f"[{number}/{len(todo)}] {run.describe()}: FAILED\n"
                 + "".join(traceback.format_exception(err)).rstrip())
-            results = append_result(paths.results, results, _error_row(run, plan, err))
+            results = append_result(paths.results, _error_row(run, plan, err))
             continue
-        results = append_result(paths.results, results, row)
+        results = append_result(paths.results, row)
         ran += 1
         say(f"[{number}/{len(todo)}] {run.describe()}: UAR {100 * row['uar']:.1f} % "
             f"(WA {100 * row['wa']:.1f} %, chance {100 * row['chance_uar']:.1f} %) "

@@ -15,7 +15,7 @@ from torch import Tensor
 from serlib.data import label_set_classes, split_id
 from serlib.experiments.backbones import Backbone, make_backbone
 from serlib.experiments.config import ResolvedExperiment
-from serlib.experiments.domains import label_target, load_domain
+from serlib.experiments.domains import Domain, label_target, load_domain
 from serlib.experiments.grid import RunSpec
 from serlib.experiments.training import TrainingData
 from serlib.features import UtteranceDataset, table_dataset
@@ -36,6 +36,7 @@ class Task:
         labels: class names in output order.
         source_inputs: model inputs of ``source_table``'s rows.
         target_inputs: model inputs of ``target_table``'s rows.
+        n_dropped: audio files screening dropped from the two domains.
     """
 
     source: str
@@ -46,6 +47,7 @@ class Task:
     labels: tuple[str, ...]
     source_inputs: list[Tensor]
     target_inputs: list[Tensor]
+    n_dropped: int = 0
 
 
 @dataclass
@@ -53,12 +55,12 @@ class TaskCache:
     """What the tasks of one experiment share, loaded once: domains, backbones, inputs.
 
     Attributes:
-        domains: split tables by domain name.
+        domains: domains (split tables, dropped files) by name.
         backbones: backbones by source domain.
         inputs: model inputs by ``(source domain of the backbone, domain)``.
     """
 
-    domains: dict[str, pd.DataFrame] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
     backbones: dict[str, Backbone] = field(default_factory=dict)
     inputs: dict[tuple[str, str], list[Tensor]] = field(default_factory=dict)
 
@@ -75,15 +77,17 @@ def prepare_task(source: str, target: str, plan: ResolvedExperiment, cache: Task
             cache.domains[name] = load_domain(name, plan.config, plan.profile,
                                               progress=progress, log=log)
     if source not in cache.backbones:
-        cache.backbones[source] = make_backbone(plan.config, cache.domains[source])
+        cache.backbones[source] = make_backbone(plan.config, cache.domains[source].table)
     backbone = cache.backbones[source]
     for name in (source, target):
         if (source, name) not in cache.inputs:
-            cache.inputs[(source, name)] = backbone.inputs(cache.domains[name],
+            cache.inputs[(source, name)] = backbone.inputs(cache.domains[name].table,
                                                            progress=progress)
-    return Task(source, target, cache.domains[source], cache.domains[target], backbone,
-                label_set_classes(plan.config.label_set), cache.inputs[(source, source)],
-                cache.inputs[(source, target)])
+    dropped = len(cache.domains[source].dropped) + (
+        len(cache.domains[target].dropped) if target != source else 0)
+    return Task(source, target, cache.domains[source].table, cache.domains[target].table,
+                backbone, label_set_classes(plan.config.label_set),
+                cache.inputs[(source, source)], cache.inputs[(source, target)], dropped)
 
 
 def run_datasets(task: Task, run: RunSpec) -> tuple[TrainingData, dict[str, UtteranceDataset],
@@ -111,6 +115,7 @@ def run_datasets(task: Task, run: RunSpec) -> tuple[TrainingData, dict[str, Utte
     tests = {"target": table_dataset(t, ti, labels=labels, rows=t["split"] == "test"),
              "source": table_dataset(s, si, labels=labels, rows=s["split"] == "test")}
     info = {"source_split_id": split_id(s), "target_split_id": split_id(t),
+            "n_dropped": task.n_dropped,
             "n_source_train": len(training.source_train),
             "n_target_labelled": len(training.target_labelled),
             "n_target_unlabelled": len(training.target_unlabelled)}

@@ -8,28 +8,21 @@ Chapter: book/06_cross_lingual_gap.md
 
 from serlib._lazy import lazy_exports
 
-#: public name -> the module that defines it (imported on first use)
-_EXPORTS: dict[str, str] = {
-    "CHECKPOINT_VERSION": "serlib.train.checkpoint",
-    "Cycler": "serlib.train.cycling",
-    "FitResult": "serlib.train.config",
-    "ModelSelection": "serlib.train.selection",
-    "Predictions": "serlib.train.inference",
-    "Probe": "serlib.train.engine",
-    "StepFn": "serlib.train.engine",
-    "TrainConfig": "serlib.train.config",
-    "TrainState": "serlib.train.checkpoint",
-    "device_of": "serlib.train.runtime",
-    "fit": "serlib.train.engine",
-    "load_checkpoint": "serlib.train.checkpoint",
-    "predict": "serlib.train.inference",
-    "resolve_device": "serlib.train.runtime",
-    "rng_state": "serlib.train.runtime",
-    "save_checkpoint": "serlib.train.checkpoint",
-    "seed_everything": "serlib.train.runtime",
-    "select_epoch": "serlib.train.selection",
-    "set_rng_state": "serlib.train.runtime",
+#: module -> the public names it defines that this package re-exports (imported on first use)
+_MODULES: dict[str, tuple[str, ...]] = {
+    "serlib.train.checkpoint": (
+        "CHECKPOINT_VERSION", "TrainState", "load_checkpoint", "read_checkpoint",
+        "restore_checkpoint", "save_checkpoint",
+    ),
+    "serlib.train.config": ("FitResult", "TrainConfig"),
+    "serlib.train.cycling": ("Cycler",),
+    "serlib.train.engine": ("Probe", "StepFn", "fit"),
+    "serlib.train.inference": ("Predictions", "predict"),
+    "serlib.train.runtime": (
+        "device_of", "resolve_device", "rng_state", "seed_everything", "set_rng_state",
+    ),
+    "serlib.train.selection": ("ModelSelection", "select_epoch"),
 }
 
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__all__ = sorted(name for names in _MODULES.values() for name in names)
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())

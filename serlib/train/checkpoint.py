@@ -1,11 +1,16 @@
 """Training checkpoints: everything a run needs to continue exactly where it stopped.
 
 The engine writes one checkpoint per epoch (atomically, so a crash never leaves half a
-file). It holds the weights of the model and of any auxiliary module (a domain
-discriminator, a soft-label memory), the optimiser, the learning-rate schedule, the
+file, with its SHA-256 beside it). It holds the weights of the model and of any auxiliary
+module (a domain discriminator, a soft-label memory), the optimiser, the learning-rate schedule, the
 gradient scaler, the position of every cycled loader, the random-number states, the
 history so far, the best dev epoch and its weights. Resuming from it gives the same final
 result as a run that was never interrupted (``tests/train/test_engine.py`` checks this).
+
+:func:`read_checkpoint` refuses a damaged file (truncated, a digest that differs, non-finite
+weights) with a :class:`~serlib.errors.CheckpointError`; the engine then warns and trains
+from the start. A checkpoint of *another* run is an error (:func:`restore_checkpoint`):
+the path is wrong, and training over it would destroy it.
 
 Chapter: book/10_reproducing.md
 """
@@ -22,17 +27,18 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from serlib.atomic import atomic_path
 from serlib.config import config_to_dict
-from serlib.errors import CheckpointError
+from serlib.errors import CheckpointError, ChecksumError
+from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
 from serlib.train.config import TrainConfig
 from serlib.train.cycling import Cycler
 from serlib.train.runtime import rng_state, set_rng_state
 
-__all__ = ["CHECKPOINT_VERSION", "TrainState", "load_checkpoint", "save_checkpoint"]
+__all__ = ["CHECKPOINT_VERSION", "TrainState", "load_checkpoint", "read_checkpoint",
+           "restore_checkpoint", "save_checkpoint"]
 
 #: bumped when the checkpoint layout changes
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 
 @dataclass
@@ -83,29 +89,43 @@ def save_checkpoint(path: str | os.PathLike[str], *, state: TrainState, config: 
         "cyclers": {name: c.state_dict() for name, c in cyclers.items()},
         "rng": rng_state(),
     }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    write_with_digest(path, lambda tmp: torch.save(payload, tmp))
     return Path(path)
 
 
-def load_checkpoint(path: str | os.PathLike[str], *, config: TrainConfig,
-                    modules: Mapping[str, nn.Module], optimizer: torch.optim.Optimizer,
-                    scheduler: Any, scaler: Any, cyclers: Mapping[str, Cycler]) -> TrainState:
-    """Restore everything :func:`save_checkpoint` wrote into the given live objects.
+def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The content of a checkpoint file, checked: whole, of this version, finite.
 
     Raises:
-        CheckpointError: if the file is unreadable or was written by a run with another
-            config, other loaders or other modules (the message names the difference).
+        CheckpointError: the file is damaged (unreadable, truncated, its SHA-256 differs
+            from the one written with it, non-finite weights) or of another version.
     """
     path = Path(path)
+    fix = "delete it: training starts again from the first epoch"
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # any unpickling failure means the same thing
-        raise CheckpointError(f"checkpoint {path} cannot be read ({type(err).__name__}); "
-                              "delete it to train from the start") from err
-    if payload.get("version") != CHECKPOINT_VERSION:
-        raise CheckpointError(f"checkpoint {path} has version {payload.get('version')}, "
-                              f"this serlib writes {CHECKPOINT_VERSION}; delete it")
+        verify_digest(path)
+    except ChecksumError as err:
+        raise CheckpointError(f"checkpoint {err}") from None
+    payload = load_torch_file(path, fix=fix)
+    if not isinstance(payload, dict) or payload.get("version") != CHECKPOINT_VERSION:
+        version = payload.get("version") if isinstance(payload, dict) else None
+        raise CheckpointError(f"checkpoint {path} has version {version}, this serlib writes "
+                              f"{CHECKPOINT_VERSION}; {fix}")
+    check_finite_state({"modules": payload["modules"],
+                        "best": payload["state"].get("best_state")}, source=f"checkpoint {path}")
+    return payload
+
+
+def restore_checkpoint(payload: Mapping[str, Any], path: str | os.PathLike[str], *,
+                       config: TrainConfig, modules: Mapping[str, nn.Module],
+                       optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
+                       cyclers: Mapping[str, Cycler]) -> TrainState:
+    """Restore what :func:`read_checkpoint` read into the given live objects.
+
+    Raises:
+        CheckpointError: the checkpoint was written by a run with another config, other
+            loaders or other modules (the message names the difference).
+    """
     expected = _identity(config, cyclers, modules)
     if payload["identity"] != expected:
         saved = payload["identity"]
@@ -128,3 +148,12 @@ def load_checkpoint(path: str | os.PathLike[str], *, config: TrainConfig,
         cycler.load_state_dict(payload["cyclers"][name])
     set_rng_state(payload["rng"])  # last: replaying the loaders above must not shift it
     return TrainState(**payload["state"])
+
+
+def load_checkpoint(path: str | os.PathLike[str], *, config: TrainConfig,
+                    modules: Mapping[str, nn.Module], optimizer: torch.optim.Optimizer,
+                    scheduler: Any, scaler: Any, cyclers: Mapping[str, Cycler]) -> TrainState:
+    """:func:`read_checkpoint` then :func:`restore_checkpoint` (both raise CheckpointError)."""
+    return restore_checkpoint(read_checkpoint(path), path, config=config, modules=modules,
+                              optimizer=optimizer, scheduler=scheduler, scaler=scaler,
+                              cyclers=cyclers)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -29,8 +30,13 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from serlib.errors import NonFiniteError
-from serlib.train.checkpoint import TrainState, load_checkpoint, save_checkpoint
+from serlib.errors import CacheWarning, CheckpointError, NonFiniteError
+from serlib.train.checkpoint import (
+    TrainState,
+    read_checkpoint,
+    restore_checkpoint,
+    save_checkpoint,
+)
 from serlib.train.config import FitResult, TrainConfig
 from serlib.train.cycling import Cycler
 from serlib.train.runtime import resolve_device, seed_everything
@@ -102,7 +108,9 @@ def fit(model: nn.Module, step_fn: StepFn, loaders: Mapping[str, DataLoader], *,
         selected the weights the model now holds.
 
     Raises:
-        CheckpointError: if ``checkpoint_path`` holds a checkpoint of another run.
+        CheckpointError: if ``checkpoint_path`` holds a checkpoint of another run (a
+            damaged checkpoint is not an error: it is deleted with a warning and the run
+            starts from the first epoch).
         NonFiniteError: if a loss or a selection score is NaN or infinite.
     """
     if not loaders:
@@ -129,8 +137,14 @@ def fit(model: nn.Module, step_fn: StepFn, loaders: Mapping[str, DataLoader], *,
     # --- resume from a checkpoint of the same run, if there is one --------------------------
     state, resumed_from = TrainState(), None
     if checkpoint_path is not None and Path(checkpoint_path).is_file():
-        state = load_checkpoint(checkpoint_path, **saved)
-        resumed_from = state.epoch
+        try:
+            payload = read_checkpoint(checkpoint_path)
+        except CheckpointError as err:  # damaged: never trusted, rebuilt
+            warnings.warn(f"{err} (training from the start)", CacheWarning, stacklevel=2)
+            Path(checkpoint_path).unlink()
+        else:
+            state = restore_checkpoint(payload, checkpoint_path, **saved)
+            resumed_from = state.epoch
     # --- the epochs -------------------------------------------------------------------------
     bar = tqdm(total=total, initial=state.epoch * steps, desc="training",
                disable=not progress, leave=False)

@@ -23,18 +23,10 @@ def _numeric_columns(df: pd.DataFrame) -> list[str]:
     ]
 
 
-def plot_history(
-    history: pd.DataFrame,
-    *,
-    terms: Sequence[str] | None = None,
-    x: str = "step",
-    smooth: int | None = None,
-    dev: pd.DataFrame | None = None,
-    dev_metrics: Sequence[str] | None = None,
-    logy: bool = False,
-    ax: Axes | None = None,
-    title: str | None = None,
-) -> Axes:
+def plot_history(history: pd.DataFrame, *, terms: Sequence[str] | None = None,
+                 x: str = "step", smooth: int | None = None, dev: pd.DataFrame | None = None,
+                 dev_metrics: Sequence[str] | None = None, logy: bool = False,
+                 ax: Axes | None = None, title: str | None = None) -> Axes:
     """Plot the named loss terms of a training run (e.g. ``loss``, ``ce``, ``mmd``).
 
     Args:

@@ -68,3 +68,26 @@ def test_cli_lists_its_commands(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for command in ("data", "experiment", "predict"):
         assert command in out
+
+
+@pytest.mark.parametrize("package", ["serlib", "serlib.train", "serlib.adapt",
+                                     "serlib.experiments"])
+def test_lazy_packages_export_what_their_modules_define(package: str) -> None:
+    pkg = importlib.import_module(package)
+    for name, module in pkg._EXPORTS.items():
+        assert getattr(pkg, name) is getattr(importlib.import_module(module), name)
+        assert name in importlib.import_module(module).__all__
+    assert set(pkg.__all__) - {"__version__"} == set(pkg._EXPORTS)
+
+
+def test_importing_the_packages_and_the_cli_loads_no_torch() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, serlib, serlib.train, serlib.adapt, serlib.experiments, serlib.cli;"
+            "from serlib.cli import build_parser; build_parser();"
+            "from serlib.adapt.methods import METHODS;"
+            "print(sorted(m for m in ('torch', 'pandas', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

@@ -242,10 +242,37 @@ def test_checkpoint_of_another_run_is_refused(tiny_model, loaders, tmp_path):
     with pytest.raises(CheckpointError, match="another run"):
         fit(tiny_model(), supervised_step, loaders(), progress=False, checkpoint_path=ckpt,
             config=TrainConfig(num_epochs=1, steps_per_epoch=1, lr=0.5, device="cpu"))
-    ckpt.write_bytes(b"not a checkpoint")
-    with pytest.raises(CheckpointError, match="cannot be read"):
-        fit(tiny_model(), supervised_step, loaders(), progress=False, checkpoint_path=ckpt,
-            config=TrainConfig(num_epochs=1, steps_per_epoch=1, device="cpu"))
+
+
+
+@pytest.mark.parametrize("damage", ["garbage", "flipped", "nan"])
+def test_a_damaged_checkpoint_is_rebuilt_with_a_warning(tiny_model, loaders, tmp_path, damage):
+    from serlib.errors import CacheWarning
+    from serlib.integrity import digest_path, write_with_digest
+
+    config = TrainConfig(num_epochs=2, steps_per_epoch=1, device="cpu")
+    ckpt = tmp_path / "run.ckpt"
+    clean = fit(tiny_model(), supervised_step, loaders(), progress=False, config=config)
+    fit(tiny_model(), supervised_step, loaders(), progress=False, checkpoint_path=ckpt,
+        config=config)
+    if damage == "garbage":
+        ckpt.write_bytes(b"not a checkpoint")
+    elif damage == "flipped":
+        data = bytearray(ckpt.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        ckpt.write_bytes(bytes(data))
+    else:  # a well-formed file whose weights are NaN, with a matching digest
+        payload = torch.load(ckpt, weights_only=True)
+        for v in payload["modules"]["model"].values():
+            if v.is_floating_point():
+                v.fill_(float("nan"))
+        digest_path(ckpt).unlink()
+        write_with_digest(ckpt, lambda tmp: torch.save(payload, tmp))
+    with pytest.warns(CacheWarning, match=ckpt.name.replace(".", r"\.")):
+        again = fit(tiny_model(), supervised_step, loaders(), progress=False,
+                    checkpoint_path=ckpt, config=config)
+    assert again.resumed_from is None  # trained from the start, the same result
+    pd.testing.assert_frame_equal(clean.history, again.history)
 
 
 def test_extras_are_trained_and_checkpointed(tiny_model, loaders, tmp_path):
