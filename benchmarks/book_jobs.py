@@ -52,7 +52,7 @@ from serlib.models import SmallCNN
 torch.manual_seed(0)
 model = SmallCNN(num_classes=5, n_mels=64)
 optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
-x, y = torch.randn(16, 64, 200), torch.randint(0, 5, (16,))
+x, y = torch.randn(16, 1, 64, 200), torch.randint(0, 5, (16,))  # (batch, 1, n_mels, frames)
 for _ in range(STEPS):
     loss = torch.nn.functional.cross_entropy(model(x), y)
     optimiser.zero_grad()

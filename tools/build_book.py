@@ -441,8 +441,12 @@ def _finish(run: _Run, edition: Edition, threads: int) -> str | None:
 
 
 def execute_chapters(chapters: list[Path], edition: Edition = Edition(), *, jobs: int = 1,
-                     force: bool = False) -> list[Path]:
+                     force: bool = False, timeout: float | None = None) -> list[Path]:
     """Execute chapters with papermill, ``jobs`` at a time (once per change).
+
+    Args:
+        timeout: seconds a chapter may take (None: no limit); a chapter that takes longer is
+            stopped and reported (the dry run uses it: a capped chapter takes minutes).
 
     Raises:
         ChapterFailed: naming every failed chapter and its failing cell (the others ran).
@@ -479,6 +483,19 @@ def execute_chapters(chapters: list[Path], edition: Edition = Edition(), *, jobs
                     print(f"[book] {edition.name} {run.chapter.stem}: FAILED after "
                           f"{now - run.started:.0f} s", flush=True)
                     failures.append(failure)
+            elif timeout and now - run.started > timeout:
+                run.proc.terminate()  # the kernel exits with its parent (JPY_PARENT_PID)
+                run.proc.wait()
+                running.remove(run)
+                run.out.unlink(missing_ok=True)
+                run.out.with_suffix(".key").unlink(missing_ok=True)
+                print(f"[book] {edition.name} {run.chapter.stem}: STOPPED after {timeout:.0f} s",
+                      flush=True)
+                failures.append(
+                    f"chapter {run.rel} ({edition.name}) took longer than {timeout:.0f} s"
+                    f"{_progress(run)} and was stopped" + (
+                        "; a dry run must cap its work: does the chapter honour DRY_RUN?"
+                        if edition.dry_run else ""))
             elif now - run.last_beat >= HEARTBEAT_S:
                 run.last_beat = now
                 print(f"[book] {edition.name} {run.chapter.stem}: {now - run.started:.0f} s"
@@ -599,6 +616,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chapter", action="append", default=None,
                         help="only this chapter (file stem, e.g. 06_cross_lingual_gap)")
     parser.add_argument("--force", action="store_true", help="re-execute even if up to date")
+    parser.add_argument("--timeout", type=float,
+                        default=float(os.environ.get("BOOK_TIMEOUT", "0")) or None,
+                        help="seconds a chapter may take (default: $BOOK_TIMEOUT, else none)")
     parser.add_argument("--readme", action="store_true",
                         help="runtimes: write the measurements into README.md")
     args = parser.parse_args(argv)
@@ -615,7 +635,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[book] notebook {make_notebook(chapter).relative_to(REPO)} "
                       "(+ student copy)")
         if args.step in ("all", "execute", "student"):
-            execute_chapters(chapters, edition, jobs=args.jobs, force=args.force)
+            execute_chapters(chapters, edition, jobs=args.jobs, force=args.force,
+                             timeout=args.timeout)
         if args.step in ("all", "html") and html:
             build_html(edition)
         if args.step == "student":

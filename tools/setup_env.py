@@ -97,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     todo = (["torch/torchvision"] if need_torch else []) + \
         (["serlib[book,dev]"] if not have_serlib else rest)
-    print(f"[setup] {sys.executable}: installing {', '.join(todo)}", flush=True)
     if args.check:
+        print(f"[setup] {sys.executable}: missing {', '.join(todo)}")
         return 1
+    print(f"[setup] {sys.executable}: installing {', '.join(todo)}", flush=True)
     if need_torch:
         index = os.environ.get("TORCH_INDEX_URL")
         print("[setup] torch from " + (index or "PyPI: a multi-GB CUDA-capable build (set "
