@@ -100,7 +100,7 @@ workflow-lint:
 unit:
 	$(PYTHON) -m pytest -q
 
-# tests that train a model for about a minute (e.g. the synthetic corpus' cross-lingual gap)
+# tests that train a model (e.g. the synthetic corpus' cross-lingual gap); timed by make test
 slow:
 	$(PYTHON) -m pytest -q -m slow
 

@@ -161,3 +161,12 @@ def test_notebooks_for_colab_inline_includes_and_runtimes(tmp_path: Path) -> Non
     text = "```{include} _includes/gpu.md\n```\n\n**Runtime**: {{ runtime_06_smoke }}."
     out = builder._render_for_jupyter(text, tmp_path, {"runtime_06_smoke": "42 s"})
     assert "wants one" in out and "42 s" in out and "{include}" not in out
+
+
+def test_pages_marked_for_instructors_leave_the_student_toc() -> None:
+    toc = {"format": "jb-book", "root": "book/index", "parts": [
+        {"caption": "Part II", "chapters": [{"file": "book/06_gap"}]},
+        {"caption": "Appendices", "chapters": [{"file": "book/instructor_guide"}]}]}
+    student_toc = builder._toc_without(toc, {"book/instructor_guide"})
+    assert [p["caption"] for p in student_toc["parts"]] == ["Part II"]
+    assert toc["parts"][1]["chapters"]  # the original is left alone

@@ -227,16 +227,22 @@ def check_student_leaks(full, student_html: Path | None, student_notebooks: list
 
 
 def check_edition(edition, chapters: list[Path], toc: list[str], *, student: bool = False,
-                  html: bool = True) -> list[str]:
-    """Every check on one edition (``edition`` is ``build_book.Edition``)."""
+                  html: bool = True, excluded: frozenset[str] = frozenset()) -> list[str]:
+    """Every check on one edition (``edition`` is ``build_book.Edition``); ``excluded``:
+    the toc pages the student edition leaves out."""
     repo = chapters[0].resolve().parents[1] if chapters else Path.cwd()
     notebooks = repo / "_build" / "notebooks"
     html_dir = edition.html(student)
     problems = []
     if html:
         problems += [f"page {name} of the toc was not built ({html_dir / name}.html)"
-                     for name in toc if not (html_dir / f"{name}.html").exists()]
+                     for name in toc if not (html_dir / f"{name}.html").exists()
+                     and not (student and name in excluded)]
+        problems += [f"page {name} must not be in the student edition"
+                     for name in excluded if student and (html_dir / f"{name}.html").exists()]
     for chapter in chapters:
+        if student and str(chapter.resolve().relative_to(repo).with_suffix("")) in excluded:
+            continue
         rel = chapter.resolve().relative_to(repo).with_suffix(".ipynb")
         where = f"{edition.name} {chapter.stem}"
         executed = edition.executed / rel

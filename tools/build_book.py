@@ -528,6 +528,41 @@ def staged_config(edition: Edition, student: bool) -> dict:
     return config
 
 
+def student_excluded() -> set[str]:
+    """Toc pages left out of the student edition: front matter ``student_edition: false``
+    (the instructor guide, with its grading hints)."""
+    names = set()
+    for name in toc_files():
+        text = (REPO / f"{name}.md").read_text(encoding="utf-8")
+        if text.startswith("---"):
+            front = yaml.safe_load(text.split("\n---", 1)[0][3:]) or {}
+            if front.get("student_edition") is False:
+                names.add(name)
+    return names
+
+
+def _toc_without(toc: dict, excluded: set[str]) -> dict:
+    def keep(entries: list) -> list:
+        kept = []
+        for entry in entries or []:
+            if entry.get("file") in excluded:
+                continue
+            if "sections" in entry:
+                entry = {**entry, "sections": keep(entry["sections"])}
+                if not entry["sections"]:
+                    entry.pop("sections")
+            kept.append(entry)
+        return kept
+
+    toc = dict(toc)
+    if "parts" in toc:
+        toc["parts"] = [{**part, "chapters": keep(part.get("chapters"))}
+                        for part in toc["parts"] if keep(part.get("chapters"))]
+    if "chapters" in toc:
+        toc["chapters"] = keep(toc["chapters"])
+    return toc
+
+
 def stage_site(edition: Edition, *, student: bool = False) -> Path:
     """Copy config, pages and executed notebooks into ``_build/<edition>/site[-student]``."""
     site = edition.root / ("site-student" if student else "site")
@@ -536,11 +571,17 @@ def stage_site(edition: Edition, *, student: bool = False) -> Path:
     site.mkdir(parents=True)
     (site / "_config.yml").write_text(
         yaml.safe_dump(staged_config(edition, student), sort_keys=False), encoding="utf-8")
-    shutil.copy2(REPO / "_toc.yml", site / "_toc.yml")
-    chapters = {c.relative_to(REPO) for c in chapter_sources()}
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    excluded = student_excluded() if student else set()
+    if excluded:
+        toc = _toc_without(toc, excluded)
+    (site / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+    chapters = {c.relative_to(REPO) for c in chapter_sources()
+                if str(c.relative_to(REPO).with_suffix("")) not in excluded}
     for path in BOOK.rglob("*"):
         rel = path.relative_to(REPO)
-        if path.is_dir() or rel in chapters or "__pycache__" in rel.parts:
+        if (path.is_dir() or rel in chapters or "__pycache__" in rel.parts
+                or str(rel.with_suffix("")) in excluded):
             continue
         (site / rel).parent.mkdir(parents=True, exist_ok=True)
         if student and path.suffix == ".md":
@@ -589,7 +630,8 @@ def build_html(edition: Edition = Edition(), *, student: bool = False,
 # --- command line -----------------------------------------------------------------------------
 def run_checks(edition: Edition, *, student: bool = False, html: bool = True) -> int:
     problems = book_checks.check_edition(edition, chapter_sources(), toc_files(),
-                                         student=student, html=html)
+                                         student=student, html=html,
+                                         excluded=frozenset(student_excluded()))
     for problem in problems:
         print(f"[book] CHECK FAILED ({edition.name}): {problem}", file=sys.stderr)
     if not problems:
