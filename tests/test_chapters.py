@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.chapters
 
 def _load_builder():
     spec = importlib.util.spec_from_file_location("build_book", REPO / "tools" / "build_book.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = sys.modules.setdefault("build_book", importlib.util.module_from_spec(spec))
+    if not hasattr(module, "REPO"):
+        spec.loader.exec_module(module)
     return module
 
 
@@ -43,4 +45,4 @@ def test_a_failing_cell_names_the_chapter_and_the_cell(tmp_path: Path) -> None:
     with pytest.raises(builder.ChapterFailed, match=r"book/99_broken\.md failed in cell \d+.*"
                                                     r"ZeroDivisionError"):
         builder.execute_chapter(chapter, force=True)
-    assert (builder.REPORTS / "book" / "99_broken.ipynb").exists()
+    assert (builder.Edition().reports / "book" / "99_broken.ipynb").exists()

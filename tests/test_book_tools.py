@@ -1,0 +1,172 @@
+"""The book pipeline's own pieces, on tiny notebooks: solutions stripped, checks, runtimes,
+the kernel's environment (fast; no kernel, no Jupyter Book)."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("build_book", REPO / "tools" / "build_book.py")
+builder = sys.modules.setdefault("build_book", importlib.util.module_from_spec(spec))
+if not hasattr(builder, "REPO"):
+    spec.loader.exec_module(builder)
+checks, student, runtimes = builder.book_checks, builder.book_student, builder.book_runtimes
+new_md, new_code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+PNG = base64.b64encode(b"\x89PNG fake figure of the solution").decode()
+
+
+def chapter_notebook():
+    """An exercise with a gated solution spanning three cells, as the chapters write them."""
+    return nbformat.v4.new_notebook(cells=[
+        new_code(":)", outputs=[]),
+        new_md("## Exercises\n\n```{exercise-start}\n:label: ex-06-1\n```\nWhich emotion?\n"
+               "```{exercise-end}\n```\n\n```{solution-start} ex-06-1\n:class: dropdown\n```\n"
+               "Sort the per-class recall difference, like this:"),
+        new_code("secret_table = 1\nprint('the secret solution output line')", outputs=[
+            nbformat.v4.new_output("stream", text="the secret solution output line\n"),
+            nbformat.v4.new_output("display_data", data={"image/png": PNG}),
+        ]),
+        new_md("The emotions that lose most are those whose cue was restraint.\n"
+               "```{solution-end}\n```\n\n```{exercise-start}\n:label: ex-06-2\n```\n"
+               "Second exercise text stays.\n```{exercise-end}\n```\n\n"
+               "````{solution} ex-06-2\n```python\ncode in a solution\n```\n"
+               "An ungated answer to remove.\n````\nAfter it."),
+    ])
+
+
+def test_strip_notebook_removes_gated_and_ungated_solutions_keeps_exercises() -> None:
+    full = chapter_notebook()
+    kept = student.strip_notebook(full, where="test")
+    text = "\n".join(c.source for c in kept.cells)
+    assert "ex-06-1" in text and "ex-06-2" in text and "Second exercise text stays." in text
+    for gone in ("solution", "Sort the per-class", "secret", "restraint", "ungated answer"):
+        assert gone not in text
+    assert "After it." in text
+    assert [c.cell_type for c in kept.cells] == ["code", "markdown", "markdown"]
+    assert checks.check_student_leaks(full, None, [kept], "test") == []
+
+
+def test_a_leak_is_found() -> None:
+    full = chapter_notebook()
+    leaky = student.strip_notebook(full)
+    leaky.cells.append(full.cells[2])  # the solution's code cell, with its outputs
+    problems = checks.check_student_leaks(full, None, [leaky], "test")
+    assert any("solution text" in p for p in problems)
+    assert any("solution figure" in p for p in problems)
+
+
+def test_unbalanced_solution_blocks_are_errors() -> None:
+    with pytest.raises(student.SolutionBlockError, match="never closed"):
+        student.strip_notebook(nbformat.v4.new_notebook(
+            cells=[new_md("```{solution-start} ex-1\n```\nopen")]), where="book/x.md")
+    with pytest.raises(student.SolutionBlockError, match="without solution-start"):
+        student.strip_text("```{solution-end}\n```", where="book/x.md")
+
+
+def test_solution_mask_marks_the_code_cells_inside() -> None:
+    assert student.solution_mask(chapter_notebook().cells) == [False, False, True, False]
+
+
+@pytest.mark.parametrize(("source", "plots"), [
+    ("fig, axes = plt.subplots(1, 2)", True),
+    ("ax = plot_history(result.history)", True),
+    ("serlib.viz.plot_tsne(coords)", True),
+    ("from serlib.viz import (\n    plot_tsne,\n)\nimport matplotlib.pyplot as plt", False),
+    ("%matplotlib inline\nx = 1", False),
+])
+def test_plotting_cells_are_recognised(source: str, plots: bool) -> None:
+    assert checks.is_plotting_cell(source) is plots
+
+
+def test_check_notebook_finds_missing_figures_tracebacks_progress_bars_and_glue() -> None:
+    notebook = nbformat.v4.new_notebook(cells=[
+        new_code("fig, ax = plt.subplots()", outputs=[]),
+        new_code("1 / 0", outputs=[nbformat.v4.new_output(
+            "error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])]),
+        new_code("train()", outputs=[nbformat.v4.new_output(
+            "stream", name="stderr", text="\r 40%|####      | 4/10 [00:01<00:02, 3.1it/s]")]),
+        new_md("The gap is {glue:text}`gap_06:.1f` points, {glue:}`other::key` elsewhere."),
+    ])
+    problems = checks.check_notebook(notebook, "smoke 06")
+    assert any("has no image/png" in p for p in problems)
+    assert any("ZeroDivisionError" in p for p in problems)
+    assert any("progress-bar" in p for p in problems)
+    assert any("['gap_06']" in p for p in problems)
+    notebook.cells[1].metadata["tags"] = ["raises-exception"]
+    assert not any("ZeroDivisionError" in p for p in checks.check_notebook(notebook, "x"))
+
+
+def test_glue_references_and_keys() -> None:
+    text = "{glue:text}`gap_06:.1f`, {glue:}`n_06`, {glue}`m_06` and {glue:}`ch07::x`"
+    assert checks.glue_references(text) == {"gap_06", "n_06", "m_06"}
+    cell = new_code("glue('gap_06', 1)", outputs=[nbformat.v4.new_output(
+        "display_data", data={"application/papermill.record/text/plain": "1"},
+        metadata={"scrapbook": {"name": "gap_06", "mime_prefix": ""}})])
+    assert checks.glue_keys(nbformat.v4.new_notebook(cells=[cell])) == {"gap_06"}
+
+
+def test_runtimes_merge_across_editions_and_say_what_was_not_measured(tmp_path: Path) -> None:
+    path = tmp_path / "runtimes.json"
+    runtimes.record(path, "06_gap", "smoke", {"seconds": 112.0, "cells": 3,
+                                              "slowest_cells": []}, threads=2)
+    runtimes.record(path, "06_gap", "cpu", {"seconds": 4000.0, "cells": 3,
+                                            "slowest_cells": []}, threads=2)
+    subs = runtimes.substitutions(runtimes.load(path), ["06_gap", "07_mmd"])
+    assert subs["runtime_06_smoke"] == "1 min 52 s"
+    assert subs["runtime_06_cpu"] == "1 h 06 min"
+    assert subs["runtime_06_full"] == runtimes.NOT_MEASURED
+    assert subs["runtime_07_smoke"] == runtimes.NOT_MEASURED
+    assert "`smoke` 1 min 52 s" in subs["runtime_06"]
+    assert "`full`, `full-dryrun` not measured" in subs["runtime_06"]
+    assert subs["runtime_book_smoke"].startswith("1 min 52 s (some chapters not measured)")
+
+
+def test_the_kernel_does_not_inherit_mplbackend_and_gets_a_thread_share(monkeypatch) -> None:
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    env, notes = builder.kernel_env(builder.Edition("smoke"), jobs=2)
+    assert "MPLBACKEND" not in env
+    assert env["OMP_NUM_THREADS"] == str(max(1, (builder.os.cpu_count() or 1) // 2))
+    assert env["TQDM_DISABLE"] == "1"
+    assert any("at a time" in note for note in notes)
+
+
+def test_editions_have_their_own_folders() -> None:
+    smoke, cpu = builder.Edition("smoke"), builder.Edition("cpu")
+    dry = builder.Edition("full", dry_run=True)
+    assert smoke.html() == builder.BUILD / "html" and cpu.html() == builder.BUILD / "html-cpu"
+    assert smoke.html(student=True) == builder.BUILD / "html-student"
+    assert len({smoke.executed, cpu.executed, dry.executed}) == 3
+    assert dry.parameters == {"PROFILE": "full", "DRY_RUN": True}
+    with pytest.raises(ValueError, match="unknown profile"):
+        builder.Edition("gpu")
+
+
+def test_colab_install_cell_pins_a_commit_or_tag(monkeypatch) -> None:
+    monkeypatch.delenv("SERLIB_BOOK_REF", raising=False)
+    source = builder.colab_install_cell().source
+    assert "@main" not in source and "git+https://" in source
+    monkeypatch.setenv("SERLIB_BOOK_REF", "v0.1.0")
+    assert "@v0.1.0\"" in builder.colab_install_cell().source
+
+
+def test_notebooks_for_colab_inline_includes_and_runtimes(tmp_path: Path) -> None:
+    (tmp_path / "_includes").mkdir()
+    (tmp_path / "_includes" / "gpu.md").write_text(":::{admonition} GPU\nwants one\n:::\n")
+    text = "```{include} _includes/gpu.md\n```\n\n**Runtime**: {{ runtime_06_smoke }}."
+    out = builder._render_for_jupyter(text, tmp_path, {"runtime_06_smoke": "42 s"})
+    assert "wants one" in out and "42 s" in out and "{include}" not in out
+
+
+def test_pages_marked_for_instructors_leave_the_student_toc() -> None:
+    toc = {"format": "jb-book", "root": "book/index", "parts": [
+        {"caption": "Part II", "chapters": [{"file": "book/06_gap"}]},
+        {"caption": "Appendices", "chapters": [{"file": "book/instructor_guide"}]}]}
+    student_toc = builder._toc_without(toc, {"book/instructor_guide"})
+    assert [p["caption"] for p in student_toc["parts"]] == ["Part II"]
+    assert toc["parts"][1]["chapters"]  # the original is left alone

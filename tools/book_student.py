@@ -1,0 +1,121 @@
+"""The student edition: the same chapters with every solution removed, exercises kept.
+
+Chapters write solutions as *gated* sphinx-exercise blocks, which may span several cells::
+
+    ```{solution-start} ex-06-1
+    :class: dropdown
+    ```
+    (Markdown, code cells, more Markdown)
+    ```{solution-end}
+    ```
+
+or as a single ``{solution}`` directive inside one Markdown cell. sphinx-exercise's own
+``hide_solutions`` option crashes on gated blocks (``NotImplementedError: unknown node type:
+solution_end_node``), so the pipeline removes them itself, from the notebooks (executed or
+not): every code cell between ``solution-start`` and ``solution-end`` goes with its outputs,
+and the Markdown between them is cut out of the cells that hold it. Exercises stay, and keep
+their numbers (sphinx-exercise numbers exercises, not solutions).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+__all__ = ["SolutionBlockError", "solution_mask", "strip_notebook", "strip_text"]
+
+_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,}|:{3,})\s*\{(?P<name>solution"
+                   r"(?:-start|-end)?)\}")
+
+
+class SolutionBlockError(ValueError):
+    """A gated solution block is not closed, or closed without being opened."""
+
+
+def _skip_directive(lines: list[str], start: int, fence: str) -> int:
+    """Index of the line after the directive that opens at ``lines[start]``."""
+    closing = re.compile(rf"^\s*{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+    for index in range(start + 1, len(lines)):
+        if closing.match(lines[index]):
+            return index + 1
+    return len(lines)
+
+
+def strip_text(text: str, inside: bool = False, *, where: str = "") -> tuple[str, bool]:
+    """Remove solutions from one Markdown cell.
+
+    Args:
+        text: the cell's Markdown.
+        inside: whether the cell starts inside a gated solution (opened in an earlier cell).
+        where: names the cell in error messages (e.g. ``book/06_x.md, cell 40``).
+
+    Returns:
+        The Markdown without solutions, and whether the cell ends inside a gated solution.
+
+    Raises:
+        SolutionBlockError: a ``solution-end`` without a ``solution-start``, or a
+            ``solution-start`` inside another one.
+    """
+    lines = text.split("\n")
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        match = _OPEN.match(lines[index])
+        name = match.group("name") if match else None
+        if name == "solution-start":
+            if inside:
+                raise SolutionBlockError(f"{where}: solution-start inside an open solution; "
+                                         "close the first one with solution-end")
+            index, inside = _skip_directive(lines, index, match.group("fence")), True
+        elif name == "solution-end":
+            if not inside:
+                raise SolutionBlockError(f"{where}: solution-end without solution-start")
+            index, inside = _skip_directive(lines, index, match.group("fence")), False
+        elif name == "solution" and not inside:
+            index = _skip_directive(lines, index, match.group("fence"))
+        else:
+            if not inside:
+                kept.append(lines[index])
+            index += 1
+    return "\n".join(kept).strip("\n"), inside
+
+
+def solution_mask(cells: list, *, where: str = "") -> list[bool]:
+    """For each cell, whether it lies wholly inside a gated solution (code cells only).
+
+    Raises:
+        SolutionBlockError: a gated block is left open at the end of the notebook.
+    """
+    mask, inside = [], False
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "markdown":
+            mask.append(False)
+            _, inside = strip_text(cell.source, inside, where=f"{where}, cell {index}")
+        else:
+            mask.append(inside)
+    if inside:
+        raise SolutionBlockError(f"{where}: a solution-start is never closed with solution-end")
+    return mask
+
+
+def strip_notebook(notebook, *, where: str = ""):
+    """A copy of ``notebook`` without solutions (code cells and their outputs included).
+
+    Markdown cells left empty are dropped; everything else (metadata, outputs of the other
+    cells) is kept as it is, so an executed notebook stays executed.
+    """
+    student = copy.deepcopy(notebook)
+    cells, inside = [], False
+    for index, cell in enumerate(student.cells):
+        if cell.cell_type == "markdown":
+            cell.source, inside = strip_text(cell.source, inside,
+                                             where=f"{where}, cell {index}")
+            if cell.source.strip():
+                cells.append(cell)
+        elif not inside:
+            cells.append(cell)
+    if inside:
+        raise SolutionBlockError(f"{where}: a solution-start is never closed with solution-end")
+    student.cells = cells
+    student.metadata["serlib_edition"] = "student"
+    return student
