@@ -253,7 +253,9 @@ def serlib_fingerprint() -> str:
 
 
 def execution_key(chapter: Path, parameters: dict, env: dict | None = None) -> str:
-    inputs = {name: (env or os.environ).get(name, "") for name in INPUT_VARIABLES}
+    """What an executed notebook depends on; the smoke profile reads no corpus or weights."""
+    inputs = {} if parameters.get("PROFILE") == "smoke" else {
+        name: (env or os.environ).get(name, "") for name in INPUT_VARIABLES}
     blob = json.dumps([PIPELINE_VERSION, chapter.read_text(encoding="utf-8"), parameters,
                        inputs, serlib_fingerprint()], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
