@@ -7,6 +7,7 @@ from serlib.data.audio import AudioInfo, audio_info, load_audio
 from serlib.data.corpora import CORPORA, CorpusSpec, Utterance, corpus_ids, get_corpus
 from serlib.data.fetch import download_archive, extract_archive, fetch_corpus
 from serlib.data.fewshot import few_label_subset
+from serlib.data.folds import MIN_FOLDS, default_n_folds, fold_protocol_split, speaker_folds
 from serlib.data.labels import (
     LABEL_SETS,
     MERGES,
@@ -51,6 +52,7 @@ __all__ = [
     "LABEL_SETS",
     "MERGES",
     "METADATA_COLUMNS",
+    "MIN_FOLDS",
     "PARTS",
     "SOURCES",
     "VOCABULARY",
@@ -70,12 +72,14 @@ __all__ = [
     "corpus_dir",
     "corpus_ids",
     "data_root",
+    "default_n_folds",
     "download_archive",
     "encode_labels",
     "ensure_writable",
     "extract_archive",
     "fetch_corpus",
     "few_label_subset",
+    "fold_protocol_split",
     "fold_split",
     "generate_corpus",
     "get_corpus",
@@ -93,6 +97,7 @@ __all__ = [
     "save_split",
     "scan",
     "screen_audio",
+    "speaker_folds",
     "speaker_split",
     "split_id",
     "summarize_corpus",

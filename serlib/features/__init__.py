@@ -35,10 +35,15 @@ from serlib.features.mel import LogMel, compute_log_mel, mel_filterbank, num_fra
 from serlib.features.mel_config import MEL_PRESETS, MelConfig, load_mel_config, mel_preset
 from serlib.features.normalize import (
     NORM_MODES,
+    NORMALIZATIONS,
     NormStats,
     apply_norm_stats,
     compute_norm_stats,
+    fit_mode_stats,
     fit_norm_stats,
+    group_keys,
+    normalize_embeddings,
+    normalize_features,
 )
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "IMAGENET_MEAN",
     "IMAGENET_STD",
     "MEL_PRESETS",
+    "NORMALIZATIONS",
     "NORM_MODES",
     "UNLABELLED",
     "VGG_IMAGE_SIZES",
@@ -68,13 +74,17 @@ __all__ = [
     "default_cache_dir",
     "eval_loader",
     "extract_log_mels",
+    "fit_mode_stats",
     "fit_norm_stats",
+    "group_keys",
     "load_mel_config",
     "make_loader",
     "mel_filterbank",
     "mel_preset",
     "mel_to_image",
     "module_fingerprint",
+    "normalize_embeddings",
+    "normalize_features",
     "num_frames",
     "pad_collate",
     "random_crop",

@@ -1,168 +1,210 @@
-"""Dataset normalisation statistics for log-mel features (BYOL-A's "pre-normalisation").
+"""Normalisation modes: whose statistics standardise an utterance's features.
 
-A pre-trained BYOL-S encoder expects log-mels standardised with the mean and standard
-deviation of the training data (one scalar each, as BYOL-A and SERAB do). The statistics are
-computed on the **training split only** (never dev or test), kept in a small frozen
-:class:`NormStats` that is saved with the model (``to_dict``/``from_dict``; the model
-bundles of :mod:`serlib.adapt` store it), and applied by :func:`apply_norm_stats`.
+A frozen encoder trained on one corpus sees another corpus (another language, microphone,
+level) as shifted inputs; much of that shift is removed by standardising with the right
+statistics. Four modes, for log-mels before the encoder or for embeddings before a head:
 
-Which data the statistics come from is a choice the caller makes explicitly with
-:func:`fit_norm_stats`: ``mode="source"`` normalises every domain with the source training
-statistics (one front-end for all languages), ``mode="per_domain"`` gives each domain the
-statistics of its own training utterances (labels are not used, so unlabelled target
-training data may serve; a form of feature-level adaptation).
+- ``"utterance"``: each utterance by its own mean and standard deviation (Agarla et al.);
+- ``"source"``: every utterance by the statistics of the **source training** utterances
+  (BYOL-A's dataset normalisation; one front-end for every language);
+- ``"target"``: each domain by its own statistics (the target's from its *unlabelled*
+  utterances: no label is used), so each language is centred on its own average;
+- ``"speaker"``: each speaker by the statistics of their own (unlabelled) utterances,
+  which removes voice and channel as well (the speaker ids must be known at test time).
 
-Statistics are pooled over every valid value of every utterance (not SERAB's average of
-per-file means and standard deviations; the two differ by a few per cent). ``per_band=True``
-gives one mean and standard deviation per mel band instead.
+``"none"`` leaves the features unchanged. ``fit`` says which utterances may give
+statistics (e.g. source train only, or everything but the test speakers); in ``"speaker"``
+mode a test speaker's statistics come from that speaker's own utterances, unlabelled
+(transductive: say so where results are reported).
+
+:func:`normalize_features` works on lists of log-mels (or trunk features) of any length,
+``(..., bands, frames)``, with one statistic per group (``per_band=False``) or one per band;
+:func:`normalize_embeddings` on an ``(n, d)`` matrix, one statistic per dimension.
+:func:`fit_mode_stats` returns the statistics themselves (:class:`NormStats`, to save with
+a model). The statistics objects and the older ``fit_norm_stats`` live in
+:mod:`serlib.features.norm_stats` and are re-exported here.
 
 Chapter: book/03_log_mel.md
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["NORM_MODES", "NormStats", "apply_norm_stats", "compute_norm_stats",
-           "fit_norm_stats"]
+from serlib.features.norm_stats import (
+    NORM_MODES,
+    NormStats,
+    apply_norm_stats,
+    compute_norm_stats,
+    fit_norm_stats,
+)
 
-NORM_MODES = ("source", "per_domain")
+__all__ = ["NORMALIZATIONS", "NORM_MODES", "NormStats", "apply_norm_stats",
+           "compute_norm_stats", "fit_mode_stats", "fit_norm_stats", "group_keys",
+           "normalize_embeddings", "normalize_features"]
+
+#: the normalisation modes of :func:`normalize_features` and :func:`normalize_embeddings`
+NORMALIZATIONS = ("none", "utterance", "source", "target", "speaker")
 
 
-@dataclass(frozen=True)
-class NormStats:
-    """Mean and standard deviation of log-mel values, global (1 value) or per band.
+def _labels(values: Sequence[str] | None, n: int, name: str, mode: str) -> list[str]:
+    if values is None:
+        raise ValueError(f"mode={mode!r} needs {name} (one per utterance)")
+    values = [str(v) for v in values]
+    if len(values) != n:
+        raise ValueError(f"{name} has {len(values)} entries for {n} utterances")
+    return values
 
-    Attributes:
-        mean: one value, or one per mel band.
-        std: as ``mean`` (strictly positive).
+
+def group_keys(mode: str, n: int, *, domains: Sequence[str] | None = None,
+               speakers: Sequence[str] | None = None, source: str = "source"
+               ) -> list[str] | None:
+    """The statistics group of each of ``n`` utterances (None for ``"none"``/``"utterance"``).
+
+    ``"source"``: every utterance is in the group ``source``; ``"target"``: its domain;
+    ``"speaker"``: its speaker.
+
+    Raises:
+        ValueError: an unknown mode, or missing / mis-sized ``domains`` / ``speakers``.
     """
-
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", tuple(float(m) for m in self.mean))
-        object.__setattr__(self, "std", tuple(float(s) for s in self.std))
-        if len(self.mean) != len(self.std) or not self.mean:
-            raise ValueError(f"NormStats needs as many means as stds (>= 1), got "
-                             f"{len(self.mean)} and {len(self.std)}")
-        if min(self.std) <= 0:
-            raise ValueError(f"NormStats.std must be positive, got {self.std}")
-
-    @property
-    def per_band(self) -> bool:
-        """Whether there is one value per mel band."""
-        return len(self.mean) > 1
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values, e.g. to save next to a model."""
-        return {"mean": list(self.mean), "std": list(self.std)}
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> NormStats:
-        """Inverse of :meth:`to_dict` (also accepts tensors or scalars)."""
-        def _tuple(v: Any) -> tuple[float, ...]:
-            v = torch.as_tensor(v, dtype=torch.float64).reshape(-1)
-            return tuple(v.tolist())
-
-        return cls(_tuple(values["mean"]), _tuple(values["std"]))
-
-    def tensors(self, n_mels: int, *, dtype: torch.dtype = torch.float32,
-                device: torch.device | str | None = None) -> tuple[Tensor, Tensor]:
-        """Mean and std shaped to broadcast over ``(..., n_mels, frames)``.
-
-        Shape:
-            returns two tensors of shape (n_mels, 1) (or (1, 1) for global statistics).
-        """
-        if self.per_band and len(self.mean) != n_mels:
-            raise ValueError(f"statistics for {len(self.mean)} bands applied to {n_mels} bands")
-        mean = torch.tensor(self.mean, dtype=dtype, device=device).reshape(-1, 1)
-        std = torch.tensor(self.std, dtype=dtype, device=device).reshape(-1, 1)
-        return mean, std
+    if mode not in NORMALIZATIONS:
+        raise ValueError(f"mode={mode!r}: use one of {list(NORMALIZATIONS)}")
+    if mode in ("none", "utterance"):
+        return None
+    if mode == "speaker":
+        return _labels(speakers, n, "speakers", mode)
+    doms = _labels(domains, n, "domains", mode)
+    if mode == "source":
+        if source not in doms:
+            raise ValueError(f"no utterance of the source domain {source!r} among "
+                             f"{sorted(set(doms))}: pass source=")
+        return [source] * n
+    return doms
 
 
-def compute_norm_stats(feats: Sequence[Tensor], *, per_band: bool = False,
-                       min_std: float = 1e-8) -> NormStats:
-    """Mean and standard deviation over every value of a list of log-mels (float64 sums).
-
-    Args:
-        feats: log-mels of the **training** utterances only.
-        per_band: one value per mel band instead of one scalar.
-        min_std: floor on the standard deviation.
-
-    Shape:
-        each of feats: (..., n_mels, frames), e.g. (1, n_mels, frames).
-
-    Chapter: book/03_log_mel.md
-    """
-    if len(feats) == 0:
-        raise ValueError("compute_norm_stats needs at least one utterance")
-    dims = (-1,) if per_band else (-2, -1)
-    total = count = square = 0
-    for f in feats:
-        f = f.detach().to(torch.float64)
-        f = f.reshape(-1, *f.shape[-2:])  # (..., n_mels, frames) -> (k, n_mels, frames)
-        total = total + f.sum(dim=(0, *dims))
-        square = square + (f * f).sum(dim=(0, *dims))
-        count += f.shape[0] * (f.shape[-1] if per_band else f.shape[-1] * f.shape[-2])
-    mean = total / count
-    std = (square / count - mean * mean).clamp(min=0).sqrt().clamp(min=min_std)
-    return NormStats(tuple(mean.reshape(-1).tolist()), tuple(std.reshape(-1).tolist()))
+def _fit_rows(keys: list[str], fit: Sequence[bool] | None, mode: str,
+              domains: Sequence[str] | None, source: str) -> dict[str, list[int]]:
+    n = len(keys)
+    mask = np.ones(n, bool) if fit is None else np.asarray(fit, dtype=bool)
+    if mask.shape != (n,):
+        raise ValueError(f"fit has {mask.size} entries for {n} utterances")
+    if mode == "source":  # statistics of the source's fit rows only
+        mask = mask & (np.asarray([str(d) for d in domains]) == source)  # type: ignore[union-attr]
+    rows: dict[str, list[int]] = {k: [] for k in dict.fromkeys(keys)}
+    for i in np.flatnonzero(mask):
+        rows[keys[i]].append(int(i))
+    empty = [k for k, r in rows.items() if not r]
+    if empty:
+        raise ValueError(f"mode={mode!r}: no utterance to fit the statistics of {empty[:5]} "
+                         "on; widen fit (statistics need unlabelled utterances of each group)")
+    return rows
 
 
-def apply_norm_stats(feats: Tensor | Sequence[Tensor], stats: NormStats | None
-                     ) -> Tensor | list[Tensor]:
-    """Standardise one tensor or a list of tensors: ``(x - mean) / std``.
-
-    ``stats=None`` returns the input unchanged (no normalisation).
-
-    Shape:
-        a tensor (..., n_mels, frames) or a list of them; returns the same shapes.
-
-    Chapter: book/03_log_mel.md
-    """
-    if stats is None:
-        return feats if isinstance(feats, Tensor) else list(feats)
-    if isinstance(feats, Tensor):
-        mean, std = stats.tensors(feats.shape[-2], dtype=feats.dtype, device=feats.device)
-        return (feats - mean) / std
-    return [apply_norm_stats(f, stats) for f in feats]  # type: ignore[misc]
-
-
-def fit_norm_stats(train_feats: Mapping[str, Sequence[Tensor]], *, mode: str,
+def fit_mode_stats(feats: Sequence[Tensor], *, mode: str,
+                   domains: Sequence[str] | None = None,
+                   speakers: Sequence[str] | None = None, fit: Sequence[bool] | None = None,
                    source: str = "source", per_band: bool = False) -> dict[str, NormStats]:
-    """Normalisation statistics for each domain, from training utterances only.
+    """The statistics of every group of ``mode`` (empty for ``"none"``/``"utterance"``).
 
     Args:
-        train_feats: each domain's **training-split** log-mels, e.g.
-            ``{"source": feats_s_train, "target": feats_t_train}``.
-        mode: ``"source"``: every domain gets the statistics of ``train_feats[source]``;
-            ``"per_domain"``: every domain gets the statistics of its own training data.
-        source: the key of the source domain.
-        per_band: one value per mel band.
+        feats: one tensor per utterance, (..., bands, frames).
+        mode: one of :data:`NORMALIZATIONS`.
+        domains: the domain of each utterance (``"source"`` and ``"target"`` modes).
+        speakers: the speaker of each utterance (``"speaker"`` mode), unique across corpora.
+        fit: which utterances may give statistics (default all); labels are never used.
+        source: the name of the source domain among ``domains``.
+        per_band: one mean and std per band instead of one per group.
 
     Returns:
-        ``{domain: NormStats}`` for every key of ``train_feats``.
+        ``{group: NormStats}``: ``{source: ...}``, ``{domain: ...}`` or ``{speaker: ...}``.
 
-    Example:
-        >>> stats = fit_norm_stats({"source": en_train, "target": de_train},  # doctest: +SKIP
-        ...                        mode="source")
-        >>> feats_t_test = apply_norm_stats(de_test, stats["target"])  # doctest: +SKIP
+    Raises:
+        ValueError: bad mode or arguments, a group with no ``fit`` utterance, or
+            non-finite statistics.
 
     Chapter: book/03_log_mel.md
     """
-    if mode not in NORM_MODES:
-        raise ValueError(f"mode={mode!r}: use one of {list(NORM_MODES)}")
-    if mode == "source":
-        if source not in train_feats:
-            raise ValueError(f"no {source!r} domain among {sorted(train_feats)}")
-        stats = compute_norm_stats(train_feats[source], per_band=per_band)
-        return {name: stats for name in train_feats}
-    return {name: compute_norm_stats(feats, per_band=per_band)
-            for name, feats in train_feats.items()}
+    keys = group_keys(mode, len(feats), domains=domains, speakers=speakers, source=source)
+    if keys is None:
+        return {}
+    stats = {}
+    for key, rows in _fit_rows(keys, fit, mode, domains, source).items():
+        s = compute_norm_stats([feats[i] for i in rows], per_band=per_band)
+        if not np.isfinite(s.mean + s.std).all():
+            raise ValueError(f"non-finite statistics for {key!r}: check its features")
+        stats[key] = s
+    return stats
+
+
+def normalize_features(feats: Sequence[Tensor], *, mode: str,
+                       domains: Sequence[str] | None = None,
+                       speakers: Sequence[str] | None = None,
+                       fit: Sequence[bool] | None = None, source: str = "source",
+                       per_band: bool = False) -> list[Tensor]:
+    """Standardise every utterance's features with the statistics ``mode`` assigns it.
+
+    Arguments as :func:`fit_mode_stats`; ``"utterance"`` ignores ``fit``.
+
+    Shape:
+        each of feats: (..., bands, frames), e.g. log-mels (1, n_mels, frames); returns
+        the same shapes.
+
+    Example:
+        >>> feats = normalize_features(log_mels, mode="speaker",  # doctest: +SKIP
+        ...                            speakers=table["speaker"])
+
+    Chapter: book/03_log_mel.md
+    """
+    keys = group_keys(mode, len(feats), domains=domains, speakers=speakers, source=source)
+    if mode == "none":
+        return list(feats)
+    if mode == "utterance":
+        return [apply_norm_stats(f, compute_norm_stats([f], per_band=per_band))  # type: ignore[misc]
+                for f in feats]
+    stats = fit_mode_stats(feats, mode=mode, domains=domains, speakers=speakers, fit=fit,
+                           source=source, per_band=per_band)
+    assert keys is not None
+    return [apply_norm_stats(f, stats[k]) for f, k in zip(feats, keys, strict=True)]  # type: ignore[misc]
+
+
+def normalize_embeddings(x: Tensor, *, mode: str, domains: Sequence[str] | None = None,
+                         speakers: Sequence[str] | None = None,
+                         fit: Sequence[bool] | None = None, source: str = "source",
+                         min_std: float = 1e-5) -> Tensor:
+    """Standardise utterance embeddings per dimension with the statistics ``mode`` assigns.
+
+    ``"utterance"`` standardises each row over its own ``d`` values; the other modes use one
+    mean and standard deviation per dimension, computed over the ``fit`` rows of the group
+    (float64 sums). Arguments as :func:`fit_mode_stats`.
+
+    Shape:
+        x: (n, d); returns (n, d) in ``x``'s dtype.
+
+    Chapter: book/03_log_mel.md
+    """
+    if x.ndim != 2:
+        raise ValueError(f"expected embeddings (n, d), got shape {tuple(x.shape)}")
+    keys = group_keys(mode, x.shape[0], domains=domains, speakers=speakers, source=source)
+    if not torch.isfinite(x).all():
+        raise ValueError("embeddings hold non-finite values")
+    if mode == "none":
+        return x.clone()
+    z = x.detach().to(torch.float64)
+    if mode == "utterance":
+        out = (z - z.mean(1, keepdim=True)) / z.std(1, unbiased=False, keepdim=True).clamp(
+            min=min_std)
+        return out.to(x.dtype)
+    assert keys is not None
+    out = torch.empty_like(z)
+    members: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        members.setdefault(k, []).append(i)
+    for key, rows in _fit_rows(keys, fit, mode, domains, source).items():
+        ref = z[rows]
+        mean, std = ref.mean(0), ref.std(0, unbiased=False).clamp(min=min_std)
+        out[members[key]] = (z[members[key]] - mean) / std
+    return out.to(x.dtype)
