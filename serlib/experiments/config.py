@@ -48,7 +48,9 @@ __all__ = ["BACKBONE_NAMES", "DATA_KINDS", "ExperimentConfig", "ResolvedExperime
 #: ``data`` values: real corpora under the data root, or the synthetic corpus
 DATA_KINDS = ("corpora", "synthetic")
 #: the backbones an experiment may name (``serlib.experiments.backbones`` builds them)
-BACKBONE_NAMES = ("small_cnn", "byols_neck", "byols", "vgg")
+BACKBONE_NAMES = ("mel_stats", "small_cnn", "byols_neck", "byols", "vgg")
+#: ``normalize`` values (see serlib.features.normalize and each backbone)
+NORMALIZE_MODES = ("none", "utterance", "source", "target", "speaker")
 
 
 def parse_task(task: str) -> tuple[str, str]:
@@ -87,6 +89,10 @@ class ExperimentConfig:
         backbone: ``small_cnn``, ``byols_neck`` (frozen cached trunk), ``byols``, ``vgg``;
             None: the profile's backbone for the recipe.
         backbone_options: keyword arguments of the backbone (e.g. ``pretrained: false``).
+        normalize: whose statistics standardise the backbone's inputs: ``none``,
+            ``utterance``, ``source`` (source train), ``target`` (each domain's own,
+            unlabelled) or ``speaker`` (each speaker's own, unlabelled); None: the
+            profile's. Which modes a backbone supports is in its docstring.
         weights: pre-trained weights of the backbone: a local file or a registry name.
             None: the backbone's default (BYOL-S: ``$SERLIB_BYOLS_CHECKPOINT``, else the
             published d512 checkpoint; VGG16: ``$SERLIB_VGG16_WEIGHTS``, else torchvision's
@@ -115,6 +121,7 @@ class ExperimentConfig:
     split_seed: int = 0
     backbone: str | None = None
     backbone_options: Mapping[str, Any] = field(default_factory=dict)
+    normalize: str | None = None
     weights: str | None = None
     recipe: str = "agarla"
     train: Mapping[str, Any] = field(default_factory=dict)
@@ -137,6 +144,9 @@ class ExperimentConfig:
         if self.backbone is not None and self.backbone not in BACKBONE_NAMES:
             raise ConfigError(f"{where}: backbone={self.backbone!r}; use one of "
                               f"{list(BACKBONE_NAMES)} (or null: the profile's)")
+        if self.normalize is not None and self.normalize not in NORMALIZE_MODES:
+            raise ConfigError(f"{where}: normalize={self.normalize!r}; use one of "
+                              f"{list(NORMALIZE_MODES)} (or null: the profile's)")
         for n in self.n_labels:
             if not (n == "all" or (isinstance(n, int) and not isinstance(n, bool) and n >= 0)):
                 raise ConfigError(f"{where}: n_labels entry {n!r}; use integers >= 0 or 'all'")
@@ -158,8 +168,8 @@ class ResolvedExperiment:
     """An experiment with one profile applied: what the runner executes.
 
     Attributes:
-        config: the experiment config after the profile's overrides (its ``backbone`` is
-            never None here).
+        config: the experiment config after the profile's overrides (its ``backbone`` and
+            ``normalize`` are never None here).
         profile: the profile (with overrides).
         recipe: the recipe (with overrides and the profile's epochs).
         seeds: the seeds to run.
@@ -251,6 +261,8 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
                               source=f"{config.name} ({base.name})")
     if config.backbone is None:
         config = dataclasses.replace(config, backbone=base.backbone(config.recipe))
+    if config.normalize is None:
+        config = dataclasses.replace(config, normalize=base.normalize)
     prof = config_replace(base, source=f"{config.name}: train/profiles.{base.name}",
                           **{**train["profile"], **over["profile"]})
     if base.dry_run:  # a dry run caps even what the config's own overrides set

@@ -58,6 +58,7 @@ class Profile:
         synthetic: the synthetic corpus profile (``serlib.data.synthetic_config``).
         backbones: the backbone per recipe (``agarla``, ``baklouti``) when an experiment
             does not name one.
+        normalize: the normalisation when an experiment does not name one.
         seeds: the seeds a chapter's comparison runs over.
         dry_run: capped to a handful of steps (see the module docstring).
     """
@@ -73,6 +74,7 @@ class Profile:
     targets: tuple[str, ...] = ("emodb", "emovo")
     synthetic: str = "smoke"
     backbones: Mapping[str, str] = field(default_factory=dict)
+    normalize: str = "utterance"
     seeds: tuple[int, ...] = (0, 1, 2)
     dry_run: bool = False
 
@@ -101,9 +103,9 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         "smoke", "synthetic corpus, small CNN, a few steps: any CPU in minutes",
-        source_epochs=4, adapt_epochs=3, steps_per_epoch=4, max_per_speaker_emotion=2,
-        data="synthetic", source="lang_a", targets=("lang_b",), synthetic="smoke",
-        backbones={"agarla": "small_cnn", "baklouti": "small_cnn"}),
+        source_epochs=30, adapt_epochs=15, data="synthetic", source="lang_a",
+        targets=("lang_b",), synthetic="smoke",
+        backbones={"agarla": "mel_stats", "baklouti": "mel_stats"}, normalize="source"),
     "cpu": Profile(
         "cpu", "RAVDESS → EmoDB, EMOVO; pre-trained BYOL-S, frozen cached trunk: a 2-core CPU",
         source_epochs=20, adapt_epochs=12,

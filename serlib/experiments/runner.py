@@ -156,6 +156,7 @@ def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
             "threshold": run.threshold, "trade_off": run.trade_off,
             "hyper": json.dumps(run.hyper, sort_keys=True), "seed": run.seed,
             "profile": run.profile, "backbone": plan.config.backbone,
+            "normalize": plan.config.normalize,
             "recipe": plan.recipe.name, "label_set": plan.config.label_set,
             "serlib_version": serlib.__version__}
 
@@ -216,7 +217,8 @@ def save_run_bundle(outcome: RunOutcome, task: Task, plan: ResolvedExperiment,
                     paths: ResultPaths) -> Path:
     """Save the run's model as a bundle (for ``serlib predict``) with its training facts."""
     row = outcome.row
-    exported, spec = task.backbone.export(outcome.model.cpu(), len(task.labels))
+    exported, spec = task.backbone.export(outcome.model.cpu(), len(task.labels),
+                                          target_table=task.target_table)
     metadata = {k: row[k] for k in ("run_key", "experiment", "method", "source", "target",
                                      "n_labels", "seed", "selected_on", "best_epoch",
                                      "target_split_id", "source_split_id", "hyper")}

@@ -79,7 +79,7 @@ class Trained:
 def _loader(dataset: UtteranceDataset, backbone: Backbone, recipe: Recipe,
             seed: int) -> DataLoader:
     """Shuffled, full batches, with the recipe's random crops (in the backbone's frames)."""
-    crop = None if recipe.crop_seconds is None else max(
+    crop = None if recipe.crop_seconds is None or not backbone.supports_crops else max(
         1, round(recipe.crop_seconds * backbone.frames_per_second))
     return make_loader(dataset, batch_size=recipe.batch_size, shuffle=True, seed=seed,
                        drop_last=True, max_frames=crop)
@@ -113,12 +113,14 @@ def train_loaders(method: Method, data: TrainingData, backbone: Backbone, recipe
 
 
 def _fit(model: nn.Module, step_fn: StepFn, loaders: dict[str, DataLoader], *, recipe: Recipe,
-         stage: str, seed: int, dev: UtteranceDataset, selected_on: str, device: str,
+         backbone: Backbone, stage: str, seed: int, dev: UtteranceDataset, selected_on: str,
+         device: str,
          checkpoint: str | os.PathLike[str] | None, progress: bool,
          extras: Mapping[str, nn.Module] | None = None,
          probes: Mapping[str, Probe] | None = None) -> Trained:
     """Fit with the recipe's config for ``stage``; select on ``dev``."""
-    config = recipe.train_config(stage, seed=seed, device=device)
+    config = dataclasses.replace(recipe.train_config(stage, seed=seed, device=device),
+                                 threads=backbone.train_threads)
     if config.steps_per_epoch is None:  # one pass over the largest training set
         config = dataclasses.replace(config,
                                      steps_per_epoch=max(len(x) for x in loaders.values()))
@@ -137,7 +139,8 @@ def train_source_model(data: TrainingData, backbone: Backbone, recipe: Recipe, *
     first step; evaluated as is, the zero-shot lower bound)."""
     model = backbone.new_model(num_classes, seed)
     loaders = {"source": _loader(data.source_train, backbone, recipe, seed)}
-    return _fit(model, supervised_step, loaders, recipe=recipe, stage="source", seed=seed,
+    return _fit(model, supervised_step, loaders, recipe=recipe, backbone=backbone,
+                stage="source", seed=seed,
                 dev=data.source_dev, selected_on="source_dev", device=device,
                 checkpoint=checkpoint, progress=progress, probes=probes)
 
@@ -176,7 +179,7 @@ def train_method(method: Method, data: TrainingData, backbone: Backbone, recipe:
     step = build_step(method, model, hyper=hyper, unlabelled_loader=unlabelled)
     uses_labels = "target" in loaders
     stage = "source" if method.start == "pretrained" else "adapt"
-    return _fit(model, step, loaders, recipe=recipe, stage=stage, seed=seed,
+    return _fit(model, step, loaders, recipe=recipe, backbone=backbone, stage=stage, seed=seed,
                 dev=data.target_dev if uses_labels else data.source_dev,
                 selected_on=method.selected_on(uses_labels), device=device,
                 checkpoint=checkpoint, progress=progress, extras=step.state, probes=probes)

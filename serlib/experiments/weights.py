@@ -6,6 +6,7 @@ Each backbone has its own source of weights; a variable meant for one never feed
 backbone        weights (``weights:`` in an experiment, else ...)
 ==============  =========================================================================
 small_cnn       none (random initialisation; ``weights`` must be null)
+mel_stats       none (no network in front of the classifier)
 byols_neck      ``$SERLIB_BYOLS_CHECKPOINT``, else the published d512 checkpoint
 byols           (downloaded once; offline, a ``DownloadError`` says how to use a copy)
 vgg             ``$SERLIB_VGG16_WEIGHTS`` (a local copy of torchvision's
@@ -57,9 +58,9 @@ def resolve_weights(backbone: str, weights: str | None,
         ConfigError: weights given to a backbone that takes none.
     """
     options = dict(options or {})
-    if backbone == "small_cnn":
+    if backbone in ("small_cnn", "mel_stats"):
         if weights is not None:
-            raise ConfigError(f"backbone small_cnn has no pre-trained weights, but weights="
+            raise ConfigError(f"backbone {backbone} has no pre-trained weights, but weights="
                               f"{weights!r} was given; remove it (or use a byols/vgg backbone)")
         return None
     if backbone in _BYOLS:
@@ -84,7 +85,7 @@ def check_weights(backbone: str, weights: str | None) -> None:
             backbone and the keys it expected).
         CheckpointError: the file is missing or not readable.
     """
-    if weights is None or backbone == "small_cnn":
+    if weights is None or backbone in ("small_cnn", "mel_stats"):
         return
     from serlib.models.byols_checkpoints import BYOLS_CHECKPOINTS
 

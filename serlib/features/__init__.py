@@ -33,6 +33,7 @@ from serlib.features.images import (
 )
 from serlib.features.mel import LogMel, compute_log_mel, mel_filterbank, num_frames
 from serlib.features.mel_config import MEL_PRESETS, MelConfig, load_mel_config, mel_preset
+from serlib.features.mel_stats import mel_statistics
 from serlib.features.normalize import (
     NORM_MODES,
     NORMALIZATIONS,
@@ -81,6 +82,7 @@ __all__ = [
     "make_loader",
     "mel_filterbank",
     "mel_preset",
+    "mel_statistics",
     "mel_to_image",
     "module_fingerprint",
     "normalize_embeddings",

@@ -1,7 +1,9 @@
 """Models: every one has ``forward_features(x, lengths)`` (the layer adaptation works on),
 ``head`` (the classifier) and ``forward(x, lengths) -> logits``.
 
-- :class:`SmallCNN`: the smoke-profile model.
+- :class:`SmallCNN`: a small CNN on log-mels, trained from scratch.
+- :class:`EmbeddingClassifier`: projection + head on cached embeddings (the smoke and cpu
+  profiles train it), :class:`FrozenFrontClassifier` the same behind a frozen front-end.
 - :class:`VGG16Mel`: torchvision's VGG16 on log-mel images (Baklouti et al., 2024).
 - :class:`BYOLSEncoder` with :class:`BYOLSClassifier` (log-mels in) or
   :class:`BYOLSNeckClassifier` (cached trunk features in): BYOL-S (Agarla et al., 2024),
@@ -22,6 +24,11 @@ from serlib.models.byols_checkpoints import (
     load_byols_state,
 )
 from serlib.models.byols_classifier import FREEZE_MODES, BYOLSClassifier, BYOLSNeckClassifier
+from serlib.models.embedding_classifier import (
+    EmbeddingClassifier,
+    FrozenFrontClassifier,
+    MelStatsEncoder,
+)
 from serlib.models.pooling import frame_mask, masked_mean_max
 from serlib.models.small_cnn import SmallCNN
 from serlib.models.vgg import VGG16_URL, VGG_LAYERS, VGG16Mel, load_vgg16_imagenet
@@ -39,6 +46,9 @@ __all__ = [
     "BYOLSEncoder",
     "BYOLSNeckClassifier",
     "ByolsCheckpoint",
+    "EmbeddingClassifier",
+    "FrozenFrontClassifier",
+    "MelStatsEncoder",
     "SmallCNN",
     "VGG16Mel",
     "fetch_byols_checkpoint",

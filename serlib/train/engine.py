@@ -39,7 +39,7 @@ from serlib.train.checkpoint import (
 )
 from serlib.train.config import FitResult, TrainConfig
 from serlib.train.cycling import Cycler
-from serlib.train.runtime import resolve_device, seed_everything
+from serlib.train.runtime import resolve_device, seed_everything, torch_threads
 from serlib.train.selection import ModelSelection, select_epoch
 
 __all__ = ["Probe", "StepFn", "fit"]
@@ -113,72 +113,73 @@ def fit(model: nn.Module, step_fn: StepFn, loaders: Mapping[str, DataLoader], *,
             starts from the first epoch).
         NonFiniteError: if a loss or a selection score is NaN or infinite.
     """
-    if not loaders:
-        raise ValueError("fit needs at least one training loader")
-    extras = dict(extras or {})
-    if "model" in extras:
-        raise ValueError("'model' is a reserved name; give the extra module another name")
-    # --- set-up: seed, device, optimiser, schedule, loaders ---------------------------------
-    seed_everything(config.seed)
-    device = resolve_device(config.device)
-    modules = {"model": model, **extras}
-    for module in modules.values():
-        module.to(device)
-    params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_decay_every,
-                                                gamma=config.lr_decay)
-    scaler = torch.amp.GradScaler("cuda", enabled=config.amp and device.type == "cuda")
-    cyclers = {name: Cycler(loader) for name, loader in loaders.items()}
-    steps = config.steps_per_epoch or len(next(iter(loaders.values())))
-    total = config.num_epochs * steps
-    saved = dict(config=config, modules=modules, optimizer=optimizer, scheduler=scheduler,
-                 scaler=scaler, cyclers=cyclers)
-    # --- resume from a checkpoint of the same run, if there is one --------------------------
-    state, resumed_from = TrainState(), None
-    if checkpoint_path is not None and Path(checkpoint_path).is_file():
-        try:
-            payload = read_checkpoint(checkpoint_path)
-        except CheckpointError as err:  # damaged: never trusted, rebuilt
-            warnings.warn(f"{err} (training from the start)", CacheWarning, stacklevel=2)
-            Path(checkpoint_path).unlink()
-        else:
-            state = restore_checkpoint(payload, checkpoint_path, **saved)
-            resumed_from = state.epoch
-    # --- the epochs -------------------------------------------------------------------------
-    bar = tqdm(total=total, initial=state.epoch * steps, desc="training",
-               disable=not progress, leave=False)
-    while state.epoch < config.num_epochs and not state.stopped:
-        epoch = state.epoch + 1
+    with torch_threads(config.threads):  # restored when fit returns
+        if not loaders:
+            raise ValueError("fit needs at least one training loader")
+        extras = dict(extras or {})
+        if "model" in extras:
+            raise ValueError("'model' is a reserved name; give the extra module another name")
+        # --- set-up: seed, device, optimiser, schedule, loaders ---------------------------------
+        seed_everything(config.seed)
+        device = resolve_device(config.device)
+        modules = {"model": model, **extras}
         for module in modules.values():
-            module.train()
-        for step in range(steps):
-            done = (epoch - 1) * steps + step
-            batches = {name: next(c).to(device) for name, c in cyclers.items()}
-            terms = _train_step(step_fn, model, batches, frac_done=done / total,
-                                optimizer=optimizer, scaler=scaler, device=device,
-                                where=f"epoch {epoch}, step {done}")
-            state.rows.append({"epoch": epoch, "step": done,
-                               "lr": optimizer.param_groups[0]["lr"], **terms})
-            bar.update()
-        scheduler.step()
-        means = pd.DataFrame(state.rows[-steps:]).drop(columns=["epoch", "step", "lr"]).mean()
-        summary = {"epoch": epoch, **means.to_dict()}
-        if selection is not None:
-            summary["dev_score"] = select_epoch(model, selection, state, epoch, config.patience)
-            bar.set_postfix(dev=f"{summary['dev_score']:.3f}", best=state.best_epoch)
-        for name, probe in (probes or {}).items():
-            summary.update({f"{name}_{k}": float(v) for k, v in probe(model).items()})
-        state.epoch_rows.append(summary)
-        state.epoch = epoch
-        if checkpoint_path is not None:
-            save_checkpoint(checkpoint_path, state=state, **saved)
-    bar.close()
-    # --- the selected weights ---------------------------------------------------------------
-    if state.best_state is not None:
-        model.load_state_dict(state.best_state)
-    return FitResult(history=pd.DataFrame(state.rows), epochs=pd.DataFrame(state.epoch_rows),
-                     best_epoch=state.best_epoch,
-                     best_score=None if state.best_epoch is None else float(state.best_score),
-                     selected_on=selection.name if selection is not None else None,
-                     stopped_early=state.stopped, resumed_from=resumed_from)
+            module.to(device)
+        params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
+        optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_decay_every,
+                                                    gamma=config.lr_decay)
+        scaler = torch.amp.GradScaler("cuda", enabled=config.amp and device.type == "cuda")
+        cyclers = {name: Cycler(loader) for name, loader in loaders.items()}
+        steps = config.steps_per_epoch or len(next(iter(loaders.values())))
+        total = config.num_epochs * steps
+        saved = dict(config=config, modules=modules, optimizer=optimizer, scheduler=scheduler,
+                     scaler=scaler, cyclers=cyclers)
+        # --- resume from a checkpoint of the same run, if there is one --------------------------
+        state, resumed_from = TrainState(), None
+        if checkpoint_path is not None and Path(checkpoint_path).is_file():
+            try:
+                payload = read_checkpoint(checkpoint_path)
+            except CheckpointError as err:  # damaged: never trusted, rebuilt
+                warnings.warn(f"{err} (training from the start)", CacheWarning, stacklevel=2)
+                Path(checkpoint_path).unlink()
+            else:
+                state = restore_checkpoint(payload, checkpoint_path, **saved)
+                resumed_from = state.epoch
+        # --- the epochs -------------------------------------------------------------------------
+        bar = tqdm(total=total, initial=state.epoch * steps, desc="training",
+                   disable=not progress, leave=False)
+        while state.epoch < config.num_epochs and not state.stopped:
+            epoch = state.epoch + 1
+            for module in modules.values():
+                module.train()
+            for step in range(steps):
+                done = (epoch - 1) * steps + step
+                batches = {name: next(c).to(device) for name, c in cyclers.items()}
+                terms = _train_step(step_fn, model, batches, frac_done=done / total,
+                                    optimizer=optimizer, scaler=scaler, device=device,
+                                    where=f"epoch {epoch}, step {done}")
+                state.rows.append({"epoch": epoch, "step": done,
+                                   "lr": optimizer.param_groups[0]["lr"], **terms})
+                bar.update()
+            scheduler.step()
+            means = pd.DataFrame(state.rows[-steps:]).drop(columns=["epoch", "step", "lr"]).mean()
+            summary = {"epoch": epoch, **means.to_dict()}
+            if selection is not None:
+                summary["dev_score"] = select_epoch(model, selection, state, epoch, config.patience)
+                bar.set_postfix(dev=f"{summary['dev_score']:.3f}", best=state.best_epoch)
+            for name, probe in (probes or {}).items():
+                summary.update({f"{name}_{k}": float(v) for k, v in probe(model).items()})
+            state.epoch_rows.append(summary)
+            state.epoch = epoch
+            if checkpoint_path is not None:
+                save_checkpoint(checkpoint_path, state=state, **saved)
+        bar.close()
+        # --- the selected weights ---------------------------------------------------------------
+        if state.best_state is not None:
+            model.load_state_dict(state.best_state)
+        return FitResult(history=pd.DataFrame(state.rows), epochs=pd.DataFrame(state.epoch_rows),
+                         best_epoch=state.best_epoch,
+                         best_score=None if state.best_epoch is None else float(state.best_score),
+                         selected_on=selection.name if selection is not None else None,
+                         stopped_early=state.stopped, resumed_from=resumed_from)

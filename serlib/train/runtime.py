@@ -10,13 +10,16 @@ Chapter: book/10_reproducing.md
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["device_of", "resolve_device", "rng_state", "seed_everything", "set_rng_state"]
+__all__ = ["device_of", "resolve_device", "rng_state", "seed_everything", "set_rng_state",
+           "torch_threads"]
 
 
 def seed_everything(seed: int) -> None:
@@ -42,6 +45,20 @@ def device_of(model: torch.nn.Module) -> torch.device:
     for tensor in (*model.parameters(), *model.buffers()):
         return tensor.device
     return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Use ``threads`` CPU threads inside the block, then restore the previous number."""
+    if threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def rng_state() -> dict[str, Any]:

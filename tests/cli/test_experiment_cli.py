@@ -19,6 +19,7 @@ TINY = {
     "methods": ["zero_shot", "hard_pl"],
     "n_labels": [4],
     "seeds": [0],
+    "backbone": "small_cnn",
     "backbone_options": {"channels": [4, 8, 8], "embed_dim": 8},
     "train": {"batch_size": 8},
     "profiles": {"smoke": {"source_epochs": 1, "adapt_epochs": 1, "steps_per_epoch": 2}},

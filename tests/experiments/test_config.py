@@ -44,7 +44,7 @@ def test_profile_precedence(write_config):
         profiles={"cpu": {"adapt_epochs": 7, "backbone": "small_cnn", "seeds": [4, 5]}}))
     smoke = resolve_experiment(config, "smoke")
     assert smoke.recipe.lr == 0.01  # train overrides the recipe
-    assert smoke.recipe.source_epochs == 4  # the built-in profile overrides train
+    assert smoke.recipe.source_epochs == 30  # the built-in profile (smoke: 30) overrides train
     assert smoke.profile.max_per_speaker_emotion == 3
     cpu = resolve_experiment(config, "cpu")
     assert cpu.recipe.adapt_epochs == 7 and cpu.seeds == (4, 5)  # profiles.cpu: last word
@@ -107,7 +107,7 @@ def test_shipped_configs_are_found_by_name():
 
 def test_backbone_null_takes_the_profiles_backbone(write_config):
     config = load_experiment(write_config(backbone=None, backbone_options={}, recipe="baklouti"))
-    assert resolve_experiment(config, "smoke").config.backbone == "small_cnn"
+    assert resolve_experiment(config, "smoke").config.backbone == "mel_stats"
     assert resolve_experiment(config, "cpu").config.backbone == "byols_neck"
     assert resolve_experiment(config, "full").config.backbone == "vgg"
     with pytest.raises(ConfigError, match="backbone='resnet'"):

@@ -48,11 +48,10 @@ def test_train_config_of_each_stage():
 
 def test_profiles_change_epochs_not_the_code_path():
     smoke = apply_profile(AGARLA, "smoke")
-    assert smoke.source_epochs < AGARLA.source_epochs and smoke.adapt_epochs < 10
+    assert smoke.source_epochs < AGARLA.source_epochs and smoke.adapt_epochs < 20
     assert dataclasses.replace(smoke, source_epochs=100, adapt_epochs=100,
                                steps_per_epoch=None) == AGARLA
     assert apply_profile(BAKLOUTI, "full") == BAKLOUTI
-    assert PROFILES["smoke"].max_per_speaker_emotion is not None
     assert PROFILES["full"].max_per_speaker_emotion is None
     with pytest.raises(ConfigError, match="unknown profile"):
         apply_profile(AGARLA, "huge")
@@ -80,7 +79,7 @@ def test_profiles_say_what_the_chapters_run_on():
     assert cpu.data == full.data == "corpora"
     assert cpu.tasks() == ("ravdess -> emodb", "ravdess -> emovo")
     assert full.backbone("baklouti") == "vgg" and full.backbone("agarla") == "byols"
-    assert cpu.backbone("agarla") == "byols_neck" and smoke.backbone("agarla") == "small_cnn"
+    assert cpu.backbone("agarla") == "byols_neck" and smoke.backbone("agarla") == "mel_stats"
     assert cpu.describe().index[0] == "name"
     dry = get_profile("full", dry_run=True)
     assert dry.dry_run and dry.backbones == full.backbones and dry.seeds == (0,)

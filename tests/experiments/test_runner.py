@@ -125,3 +125,18 @@ def test_smoke_config_runs_every_method(repo_dir, tmp_path, profile):
                             log=None)
     assert result.ran == len(values["methods"]) and not result.skipped
     assert result.results["uar"].notna().all()
+
+
+@pytest.mark.parametrize("normalize", ["source", "target", "speaker"])
+def test_embedding_backbone_trains_every_method_and_records_normalize(write_config, tmp_path,
+                                                                      normalize):
+    config = write_config(backbone="mel_stats", backbone_options={"hidden": 16},
+                          normalize=normalize,
+                          methods=["zero_shot", "mmd", "hard_pl", "soft_pl", "dann"])
+    result = run_experiment(config, "smoke", results_path=tmp_path / "r.csv", progress=False,
+                            log=None)
+    assert result.ran == 5 and not result.errors
+    table = read_results(tmp_path / "r.csv")
+    assert set(table["normalize"]) == {normalize} and set(table["backbone"]) == {"mel_stats"}
+    bundle = load_model_bundle(table["model_path"].iloc[1])  # reads log-mels again
+    assert bundle.model_spec["architecture"] == "FrozenFrontClassifier"

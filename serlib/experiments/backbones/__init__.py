@@ -2,7 +2,8 @@
 
 One backbone per module, all implementing :class:`~.base.Backbone`:
 
-- ``small_cnn``: the SmallCNN on utterance-normalised log-mels (smoke; random init);
+- ``mel_stats``: log-mel band statistics + a small classifier (smoke; seconds per run);
+- ``small_cnn``: the SmallCNN on utterance-normalised log-mels (random init);
 - ``byols_neck``: BYOL-S with its conv trunk frozen and cached (cpu): the ``fc`` neck and
   the linear head train;
 - ``byols``: BYOL-S fine-tuned on log-mels (Agarla et al.; full);
@@ -19,15 +20,18 @@ from serlib.errors import ConfigError
 from serlib.experiments.backbones.base import Backbone
 from serlib.experiments.backbones.byols import ByolsBackbone
 from serlib.experiments.backbones.byols_neck import ByolsNeckBackbone
+from serlib.experiments.backbones.embedding import EmbeddingBackbone
+from serlib.experiments.backbones.mel_stats import MelStatsBackbone
 from serlib.experiments.backbones.small_cnn import SmallCNNBackbone
 from serlib.experiments.backbones.vgg import VggBackbone
 from serlib.experiments.config import BACKBONE_NAMES, ExperimentConfig
 
-__all__ = ["BACKBONES", "Backbone", "ByolsBackbone", "ByolsNeckBackbone", "SmallCNNBackbone",
-           "VggBackbone", "make_backbone"]
+__all__ = ["BACKBONES", "Backbone", "ByolsBackbone", "ByolsNeckBackbone", "EmbeddingBackbone",
+           "MelStatsBackbone", "SmallCNNBackbone", "VggBackbone", "make_backbone"]
 
 #: backbone classes by name
 BACKBONES: dict[str, type[Backbone]] = {
+    "mel_stats": MelStatsBackbone,
     "small_cnn": SmallCNNBackbone,
     "byols_neck": ByolsNeckBackbone,
     "byols": ByolsBackbone,

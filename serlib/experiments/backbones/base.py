@@ -35,9 +35,14 @@ class Backbone:
             (None: none).
         time_stride: log-mel frames per input frame (8 for features of a trunk that pools
             time by 8; 1 for log-mels).
+        supports_crops: whether training takes the recipe's random crops.
+        train_threads: CPU threads torch uses while training (None: leave torch's);
+            a head on cached embeddings trains fastest on one.
     """
 
     name = "backbone"
+    supports_crops = True  # random crops in training (False: one cached view per utterance)
+    train_threads: int | None = None  # CPU threads while training (None: torch's setting)
     mel_config: MelConfig
     norm_stats: dict[str, Any] | None = None
     time_stride: int = 1
@@ -59,6 +64,8 @@ class Backbone:
         """How to rebuild the exported model (for bundles): architecture and kwargs."""
         raise NotImplementedError
 
-    def export(self, model: nn.Module, num_classes: int) -> tuple[nn.Module, dict[str, Any]]:
-        """The model to bundle (taking log-mels) and its spec."""
+    def export(self, model: nn.Module, num_classes: int,
+               target_table: pd.DataFrame | None = None) -> tuple[nn.Module, dict[str, Any]]:
+        """The model to bundle (taking log-mels) and its spec (``target_table``: the run's
+        target domain, for backbones whose bundle keeps its statistics)."""
         return model, self.model_spec(num_classes)

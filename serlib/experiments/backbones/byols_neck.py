@@ -41,5 +41,6 @@ class ByolsNeckBackbone(ByolsBackbone):
     def model_spec(self, num_classes: int) -> dict[str, Any]:
         return self._spec(num_classes, "trunk")
 
-    def export(self, model: nn.Module, num_classes: int) -> tuple[nn.Module, dict[str, Any]]:
+    def export(self, model: nn.Module, num_classes: int,
+               target_table: pd.DataFrame | None = None) -> tuple[nn.Module, dict[str, Any]]:
         return model.on_log_mels(), self._spec(num_classes, "trunk")  # log-mels in
