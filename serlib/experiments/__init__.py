@@ -23,7 +23,10 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "resolve_experiment", "shipped_configs",
     ),
     "serlib.experiments.grid": ("RunSpec", "expand_grid"),
-    "serlib.experiments.profiles": ("PROFILES", "Profile", "apply_profile", "get_profile"),
+    "serlib.experiments.profiles": (
+        "DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
+        "missing_corpora",
+    ),
     "serlib.experiments.recipes": ("AGARLA", "BAKLOUTI", "RECIPES", "Recipe", "get_recipe"),
     "serlib.experiments.results": ("RESULT_COLUMNS", "append_result", "read_results"),
     "serlib.experiments.runner": (

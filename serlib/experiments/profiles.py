@@ -27,7 +27,7 @@ Chapter: book/intro.md
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,8 @@ from serlib.experiments.recipes import Recipe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DRY_RUN", "PROFILES", "Profile", "apply_profile", "get_profile"]
+__all__ = ["DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
+           "missing_corpora"]
 
 
 @dataclass(frozen=True)
@@ -135,3 +136,50 @@ def apply_profile(recipe: Recipe, profile: Profile | str) -> Recipe:
     changes = {k: getattr(profile, k) for k in ("source_epochs", "adapt_epochs", "steps_per_epoch")
                if getattr(profile, k) is not None}
     return dataclasses.replace(recipe, **changes)
+
+
+def missing_corpora(profile: Profile) -> list[str]:
+    """The corpora of ``profile`` (source and targets) that are not under ``$SERLIB_DATA``."""
+    if profile.data != "corpora":
+        return []
+    from serlib.data import corpus_dir
+    from serlib.data.scan import INCOMPLETE_MARKER
+
+    wanted = [c.rstrip("?") for side in (profile.source, *profile.targets)
+              for c in side.split("+") if not c.endswith("?")]
+    return [c for c in dict.fromkeys(wanted)
+            if not corpus_dir(c).is_dir() or (corpus_dir(c) / INCOMPLETE_MARKER).exists()]
+
+
+def chapter_profile(name: str, *, dry_run: bool = False,
+                    log: Callable[[str], None] | None = print) -> Profile:
+    """The profile a chapter runs under: ``get_profile(name, dry_run=...)``, checked.
+
+    A real-data profile whose corpora are not all on disk still runs: without some targets
+    it keeps the ones present; without the source or any target it falls back to the
+    synthetic corpus of the smoke profile. Either way ``log`` says which corpora are missing
+    and how to get them (``serlib data fetch ID``).
+    """
+    profile = get_profile(name, dry_run=dry_run)
+    missing = missing_corpora(profile)
+    if not missing:
+        return profile
+    from serlib.data import CORPORA
+
+    how = "; ".join(f"`serlib data fetch {c}`" + (" (licensed: see `serlib data list --long`)"
+                                                  if CORPORA[c].fetch == "manual" else "")
+                    for c in missing)
+    targets = tuple(t for t in profile.targets if t not in missing)
+    if profile.source in missing or not targets:
+        fallback = dataclasses.replace(get_profile("smoke", dry_run=dry_run), name=profile.name,
+                                       summary=f"{profile.summary} — corpora missing: this "
+                                               "run uses the synthetic corpus")
+        if log is not None:
+            log(f"PROFILE={name!r} needs the corpora {missing}, which are not under "
+                f"$SERLIB_DATA; get them with {how}. This run uses the synthetic corpus "
+                "instead, so its numbers are not those of real speech.")
+        return fallback
+    if log is not None:
+        log(f"PROFILE={name!r}: the corpora {missing} are not under $SERLIB_DATA (get them "
+            f"with {how}); this run uses the targets {list(targets)}.")
+    return dataclasses.replace(profile, targets=targets)

@@ -84,3 +84,20 @@ def test_profiles_say_what_the_chapters_run_on():
     dry = get_profile("full", dry_run=True)
     assert dry.dry_run and dry.backbones == full.backbones and dry.seeds == (0,)
     assert apply_profile(BAKLOUTI, dry).source_epochs == 1
+
+
+def test_a_chapter_without_its_corpora_says_so_and_still_runs(tmp_path, monkeypatch):
+    from serlib.experiments import chapter_profile, missing_corpora
+
+    monkeypatch.setenv("SERLIB_DATA", str(tmp_path))
+    said: list[str] = []
+    profile = chapter_profile("cpu", log=said.append)
+    assert profile.data == "synthetic" and profile.name == "cpu"
+    assert "ravdess" in said[0] and "serlib data fetch ravdess" in said[0]
+    for corpus in ("ravdess", "emodb"):
+        (tmp_path / corpus).mkdir()
+    assert missing_corpora(get_profile("cpu")) == ["emovo"]
+    said.clear()
+    profile = chapter_profile("cpu", log=said.append)
+    assert profile.targets == ("emodb",) and "emovo" in said[0]
+    assert chapter_profile("smoke", log=said.append) == get_profile("smoke")
