@@ -49,6 +49,8 @@ __all__ = ["BACKBONE_NAMES", "DATA_KINDS", "ExperimentConfig", "ResolvedExperime
 DATA_KINDS = ("corpora", "synthetic")
 #: the backbones an experiment may name (``serlib.experiments.backbones`` builds them)
 BACKBONE_NAMES = ("mel_stats", "small_cnn", "byols_neck", "byols", "vgg")
+#: ``protocol`` values: the paper-style 60/20/20 split, or every target speaker tested once
+PROTOCOLS = ("paper", "speaker_folds")
 #: ``normalize`` values (see serlib.features.normalize and each backbone)
 NORMALIZE_MODES = ("none", "utterance", "source", "target", "speaker")
 
@@ -86,6 +88,12 @@ class ExperimentConfig:
         hyper: per method, hyper-parameters other than the defaults.
         seeds: training seeds (also draw the labelled subset).
         split_seed: the seed of the speaker-independent splits (shared by every run).
+        protocol: ``"paper"`` (the target split 60/20/20 by speaker, as Agarla et al.) or
+            ``"speaker_folds"`` (every target speaker tested exactly once: one run per fold,
+            dev and the labelled subset from the other speakers; results pooled over the
+            folds, see ``serlib.data.folds``). The source split is the same in both.
+        n_folds: folds of the ``speaker_folds`` protocol (None: ``default_n_folds`` of the
+            target's number of speakers).
         backbone: ``small_cnn``, ``byols_neck`` (frozen cached trunk), ``byols``, ``vgg``;
             None: the profile's backbone for the recipe.
         backbone_options: keyword arguments of the backbone (e.g. ``pretrained: false``).
@@ -119,6 +127,8 @@ class ExperimentConfig:
     hyper: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     seeds: tuple[int, ...] = (0, 1, 2)
     split_seed: int = 0
+    protocol: str = "paper"
+    n_folds: int | None = None
     backbone: str | None = None
     backbone_options: Mapping[str, Any] = field(default_factory=dict)
     normalize: str | None = None
@@ -144,6 +154,11 @@ class ExperimentConfig:
         if self.backbone is not None and self.backbone not in BACKBONE_NAMES:
             raise ConfigError(f"{where}: backbone={self.backbone!r}; use one of "
                               f"{list(BACKBONE_NAMES)} (or null: the profile's)")
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(f"{where}: protocol={self.protocol!r}; use one of "
+                              f"{list(PROTOCOLS)}")
+        if self.n_folds is not None and self.n_folds < 3:
+            raise ConfigError(f"{where}: n_folds={self.n_folds}; use 3 or more (or null)")
         if self.normalize is not None and self.normalize not in NORMALIZE_MODES:
             raise ConfigError(f"{where}: normalize={self.normalize!r}; use one of "
                               f"{list(NORMALIZE_MODES)} (or null: the profile's)")

@@ -20,10 +20,11 @@ from typing import Any
 
 from serlib.adapt.methods import Method, get_method, resolve_hyper
 from serlib.config import config_hash, config_to_dict
+from serlib.errors import ConfigError
 from serlib.experiments.config import ResolvedExperiment, parse_task
 from serlib.experiments.weights import resolve_weights
 
-__all__ = ["RUN_FORMAT", "RunSpec", "expand_grid"]
+__all__ = ["RUN_FORMAT", "RunSpec", "expand_grid", "target_folds"]
 
 #: bumped when what a run computes changes (old results then no longer count as done)
 RUN_FORMAT = 2
@@ -43,6 +44,7 @@ class RunSpec:
         seed: the training seed (also draws the labelled subset).
         profile: the profile's name.
         settings: every other resolved setting (recipe, profile, data, backbone).
+        fold: the target fold tested (``speaker_folds`` protocol), None for the paper split.
     """
 
     experiment: str
@@ -54,6 +56,7 @@ class RunSpec:
     seed: int
     profile: str
     settings: dict[str, Any]
+    fold: int | None = None
 
     @property
     def key(self) -> str:
@@ -61,7 +64,8 @@ class RunSpec:
         return config_hash({"experiment": self.experiment, "method": self.method.name,
                             "hyper": self.hyper, "source": self.source, "target": self.target,
                             "n_labels": self.n_labels, "seed": self.seed,
-                            "profile": self.profile, "settings": self.settings}, RUN_FORMAT)
+                            "profile": self.profile, "settings": self.settings,
+                            "fold": self.fold}, RUN_FORMAT)
 
     @property
     def threshold(self) -> float | None:
@@ -88,7 +92,8 @@ class RunSpec:
         extra = "".join(f" {k}={v}" for k, v in (("τ", self.threshold),
                                                  ("trade_off", self.trade_off))
                         if v is not None)
-        return f"{self.method.name} {self.task} n={self.n_labels}{extra} seed={self.seed}"
+        fold = "" if self.fold is None else f" fold={self.fold}"
+        return f"{self.method.name} {self.task} n={self.n_labels}{extra} seed={self.seed}{fold}"
 
 
 def _weights_id(backbone: str, weights: str | None, options: dict[str, Any]) -> str | None:
@@ -107,7 +112,7 @@ def _settings(plan: ResolvedExperiment) -> dict[str, Any]:
     return {"data": c.data, "synthetic": synthetic if c.data == "synthetic" else None,
             "label_set": c.label_set, "merges": list(c.merges), "split_seed": c.split_seed,
             "backbone": c.backbone, "backbone_options": dict(c.backbone_options),
-            "normalize": c.normalize,
+            "normalize": c.normalize, "protocol": c.protocol, "n_folds": c.n_folds,
             "weights": _weights_id(c.backbone, c.weights, dict(c.backbone_options)),
             "recipe": config_to_dict(plan.recipe),
             "profile": {k: v for k, v in config_to_dict(plan.profile).items()
@@ -143,6 +148,32 @@ def _hyper_points(method: Method, plan: ResolvedExperiment) -> list[dict[str, An
     return points
 
 
+def target_folds(plan: ResolvedExperiment, target: str) -> list[int | None]:
+    """The folds a task runs: ``[None]`` (paper split) or ``0 .. n_folds - 1``.
+
+    Without ``n_folds`` the count comes from the target's speakers as the corpus
+    registry (or the synthetic config) gives them, so a plan needs no data on disk.
+    """
+    c = plan.config
+    if c.protocol == "paper":
+        return [None]
+    if c.n_folds is not None:
+        return list(range(c.n_folds))
+    from serlib.data import CORPORA, default_n_folds, synthetic_config
+
+    if c.data == "synthetic":
+        speakers = synthetic_config(c.synthetic, **dict(c.synthetic_overrides)) \
+            .speakers_per_language
+    else:
+        ids = [t.rstrip("?") for t in target.split("+")]
+        counts = [CORPORA[i].speakers for i in ids if i in CORPORA]
+        if len(counts) != len(ids) or None in counts:
+            raise ConfigError(f"{c.name}: the number of speakers of {target!r} is unknown; "
+                              "set n_folds for the speaker_folds protocol")
+        speakers = sum(counts)  # type: ignore[arg-type]
+    return list(range(default_n_folds(int(speakers))))
+
+
 def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
     """Every run of the experiment, in a cache-friendly order (task, seed, method, ...).
 
@@ -155,15 +186,17 @@ def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
     notes: list[str] = []
     for task in c.tasks:
         source, target = parse_task(task)
+        folds = target_folds(plan, target)
         for seed in plan.seeds:
             for name in c.methods:
                 method = get_method(name)
                 labels, reason = _labels_for(method, tuple(c.n_labels))
                 if reason and reason not in notes:
                     notes.append(reason)
-                for n in labels:
-                    for hyper in _hyper_points(method, plan):
-                        run = RunSpec(c.name, method, hyper, source, target, n, int(seed),
-                                      plan.profile.name, settings)
-                        runs.setdefault(run.key, run)
+                for fold in folds:
+                    for n in labels:
+                        for hyper in _hyper_points(method, plan):
+                            run = RunSpec(c.name, method, hyper, source, target, n, int(seed),
+                                          plan.profile.name, settings, fold)
+                            runs.setdefault(run.key, run)
     return list(runs.values()), notes

@@ -52,7 +52,7 @@ from serlib.errors import (
     CorpusNotFoundError,
     SplitError,
 )
-from serlib.evaluate import score_split
+from serlib.evaluate import save_table_csv, score_predictions, score_split
 from serlib.experiments.bundles import save_model_bundle
 from serlib.experiments.config import (
     ExperimentConfig,
@@ -72,8 +72,9 @@ from serlib.experiments.training import (
     train_source_model,
 )
 from serlib.experiments.weights import check_weights, resolve_weights
+from serlib.features import eval_loader
 from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
-from serlib.train import Probe, resolve_device
+from serlib.train import Predictions, Probe, predict, resolve_device
 
 __all__ = ["ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
            "save_run_bundle", "train_run"]
@@ -81,12 +82,14 @@ __all__ = ["ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "r
 
 @dataclass(frozen=True)
 class ResultPaths:
-    """Where an experiment writes: results CSV, summary CSV, model bundles, checkpoints."""
+    """Where an experiment writes: results CSV, summary CSV, model bundles, checkpoints, and
+    each run's target-test predictions (pooled over folds by the summary)."""
 
     results: Path
     summary: Path
     models: Path
     checkpoints: Path
+    predictions: Path
 
     @classmethod
     def for_experiment(cls, name: str, profile: str,
@@ -96,7 +99,8 @@ class ResultPaths:
         stem = path.with_suffix("")
         return cls(path, stem.with_name(f"{stem.name}-summary.csv"),
                    stem.with_name(f"{stem.name}-models"),
-                   stem.with_name(f"{stem.name}-checkpoints"))
+                   stem.with_name(f"{stem.name}-checkpoints"),
+                   stem.with_name(f"{stem.name}-predictions"))
 
 
 @dataclass
@@ -156,7 +160,8 @@ def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
             "threshold": run.threshold, "trade_off": run.trade_off,
             "hyper": json.dumps(run.hyper, sort_keys=True), "seed": run.seed,
             "profile": run.profile, "backbone": plan.config.backbone,
-            "normalize": plan.config.normalize,
+            "normalize": plan.config.normalize, "protocol": plan.config.protocol,
+            "fold": run.fold,
             "recipe": plan.recipe.name, "label_set": plan.config.label_set,
             "serlib_version": serlib.__version__}
 
@@ -171,12 +176,14 @@ class RunOutcome:
         trained: the method's training (history, epochs, selection); None for zero-shot,
             which is the source model.
         row: the results row (without the bundle's path).
+        target_predictions: the model's outputs on the target test split.
     """
 
     run: RunSpec
     model: torch.nn.Module
     trained: Trained | None
     row: dict[str, Any]
+    target_predictions: Predictions
 
 
 def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPaths, *,
@@ -205,12 +212,13 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
                                progress=progress, probes=probes)
         model, selection = trained.model, trained.selection()
         checkpoint.unlink(missing_ok=True)
-    scores = {**score_split(model, tests["target"], num_classes=num_classes),
+    target_pred = predict(model, eval_loader(tests["target"]))
+    scores = {**score_predictions(target_pred, labels=range(num_classes)),
               **score_split(model, tests["source"], num_classes=num_classes,
                             prefix="source_")}
     row = {**_row(run, plan), "status": "ok", **info, **selection, **scores,
            "wall_time": time.perf_counter() - start}
-    return RunOutcome(run, model, trained, row)
+    return RunOutcome(run, model, trained, row, target_pred)
 
 
 def save_run_bundle(outcome: RunOutcome, task: Task, plan: ResolvedExperiment,
@@ -240,6 +248,9 @@ def run_one(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPat
     """Train, score and (if the config says so) bundle one run; returns its results row."""
     outcome = train_run(run, task, plan, paths, progress=progress)
     row = outcome.row
+    pred = outcome.target_predictions
+    save_table_csv(pd.DataFrame({"y_true": pred.y.numpy(), "y_pred": pred.y_pred}),
+                   paths.predictions / f"{run.key}.csv")
     if plan.config.save_models:
         row["model_path"] = str(save_run_bundle(outcome, task, plan, paths))
     row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -325,7 +336,7 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
             f"selected on {row['selected_on']} [{row['wall_time']:.0f} s]")
     mine = results[results["run_key"].astype(str).isin({r.key for r in runs})
                    & (results["status"].astype(str) == "ok")]
-    summary = summarize_results(mine)
+    summary = summarize_results(mine, predictions=paths.predictions)
     save_summary(summary, paths.summary)
     say("\n" + render_summary(summary) + f"\n\nresults: {paths.results}\nsummary: {paths.summary}")
     if errors:

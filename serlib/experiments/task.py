@@ -12,11 +12,11 @@ from typing import Any
 import pandas as pd
 from torch import Tensor
 
-from serlib.data import label_set_classes, split_id
+from serlib.data import fold_protocol_split, label_set_classes, speaker_folds, split_id
 from serlib.experiments.backbones import Backbone, make_backbone
 from serlib.experiments.config import ResolvedExperiment
 from serlib.experiments.domains import Domain, label_target, load_domain
-from serlib.experiments.grid import RunSpec
+from serlib.experiments.grid import RunSpec, target_folds
 from serlib.experiments.training import TrainingData
 from serlib.features import UtteranceDataset, table_dataset
 
@@ -37,6 +37,8 @@ class Task:
         source_inputs: model inputs of ``source_table``'s rows.
         target_inputs: model inputs of ``target_table``'s rows.
         n_dropped: audio files screening dropped from the two domains.
+        target_folds: the target table with its ``fold`` column (``speaker_folds``
+            protocol; None for the paper split).
     """
 
     source: str
@@ -48,6 +50,7 @@ class Task:
     source_inputs: list[Tensor]
     target_inputs: list[Tensor]
     n_dropped: int = 0
+    target_folds: pd.DataFrame | None = None
 
 
 @dataclass
@@ -85,16 +88,22 @@ def prepare_task(source: str, target: str, plan: ResolvedExperiment, cache: Task
                                                            progress=progress)
     dropped = len(cache.domains[source].dropped) + (
         len(cache.domains[target].dropped) if target != source else 0)
-    return Task(source, target, cache.domains[source].table, cache.domains[target].table,
-                backbone, label_set_classes(plan.config.label_set),
-                cache.inputs[(source, source)], cache.inputs[(source, target)], dropped)
+    target_table = cache.domains[target].table
+    folds = None
+    if plan.config.protocol == "speaker_folds":
+        folds = speaker_folds(target_table, n_folds=len(target_folds(plan, target)),
+                              seed=plan.config.split_seed)
+    return Task(source, target, cache.domains[source].table, target_table, backbone,
+                label_set_classes(plan.config.label_set), cache.inputs[(source, source)],
+                cache.inputs[(source, target)], dropped, folds)
 
 
 def run_datasets(task: Task, run: RunSpec) -> tuple[TrainingData, dict[str, UtteranceDataset],
                                                     dict[str, Any]]:
     """The datasets of one run: training data, test splits, and facts for its results row.
 
-    The labelled target utterances come from target **train** only (see
+    Under the ``speaker_folds`` protocol the target's train/dev/test parts are those of
+    the run's fold. The labelled target utterances come from target **train** only (see
     :func:`serlib.experiments.domains.label_target`); the remaining target train
     utterances form the unlabelled pool, whose labels are hidden here (``y = -1``).
 
@@ -102,7 +111,9 @@ def run_datasets(task: Task, run: RunSpec) -> tuple[TrainingData, dict[str, Utte
         ``(training, tests, info)`` with ``tests = {"target": ..., "source": ...}`` and
         ``info`` holding the split ids and the sizes of the training sets.
     """
-    s, t = task.source_table, label_target(task.target_table, run.n_labels, run.seed)
+    target = task.target_table if run.fold is None else \
+        fold_protocol_split(task.target_folds, run.fold)  # type: ignore[arg-type]
+    s, t = task.source_table, label_target(target, run.n_labels, run.seed)
     si, ti, labels = task.source_inputs, task.target_inputs, task.labels
     train_t = t["split"] == "train"
     training = TrainingData(

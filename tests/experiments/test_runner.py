@@ -140,3 +140,23 @@ def test_embedding_backbone_trains_every_method_and_records_normalize(write_conf
     assert set(table["normalize"]) == {normalize} and set(table["backbone"]) == {"mel_stats"}
     bundle = load_model_bundle(table["model_path"].iloc[1])  # reads log-mels again
     assert bundle.model_spec["architecture"] == "FrozenFrontClassifier"
+
+
+def test_speaker_fold_protocol_tests_every_target_speaker_once_and_pools(write_config,
+                                                                        tmp_path):
+    from serlib.experiments import expand_grid, load_experiment, resolve_experiment
+
+    config = write_config(backbone="mel_stats", backbone_options={"hidden": 16},
+                          methods=["zero_shot", "mmd"], protocol="speaker_folds", n_folds=4)
+    runs, _ = expand_grid(resolve_experiment(load_experiment(config), "smoke"))
+    assert sorted(r.fold for r in runs if r.method.name == "mmd") == [0, 1, 2, 3]
+    result = run_experiment(config, "smoke", results_path=tmp_path / "r.csv", progress=False,
+                            log=None)
+    assert result.ran == 8 and not result.errors
+    table = read_results(tmp_path / "r.csv")
+    zero = table[table["method"] == "zero_shot"]
+    assert zero["n"].sum() == 4 * 5 * 2  # 4 speakers x 5 emotions x 2: each tested once
+    summary = result.summary.set_index("method")
+    assert summary.loc["zero_shot", "pooled_n"] == 40 and summary.loc["mmd", "folds"] == 4
+    assert summary.loc["zero_shot", "pooled_uar_low"] <= summary.loc["zero_shot", "pooled_uar"]
+    assert set(table["protocol"]) == {"speaker_folds"}
