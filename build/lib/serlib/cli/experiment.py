@@ -1,0 +1,102 @@
+"""``serlib experiment``: run a grid of experiments from a YAML config, summarise results.
+
+::
+
+    serlib experiment run smoke                                   # a shipped config, by name
+    serlib experiment run configs/cpu_ravdess_emodb.yaml --profile cpu --seeds 0 1 2
+    serlib experiment plan agarla_sweeps --profile full           # list the runs only
+    serlib experiment summary ~/.cache/serlib/cache/results/smoke-smoke.csv
+
+``run`` exits with 1 when a run failed (its error row is in the results file; rerun to
+retry it) or when nothing could run. ``plan`` imports no torch.
+
+Chapter: book/10_reproducing.md
+"""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_parser"]
+
+#: the profiles (kept here so that ``--help`` imports nothing heavy; a test checks them)
+PROFILE_NAMES = ("cpu", "full", "smoke")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from serlib.experiments import run_experiment
+
+    result = run_experiment(args.config, profile=args.profile, seeds=args.seeds,
+                            results_path=args.results, progress=not args.no_progress)
+    if result.errors:
+        return 1
+    return 0 if result.ran or not result.skipped else 1
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from serlib.experiments.config import load_experiment, resolve_experiment
+    from serlib.experiments.grid import expand_grid
+
+    plan = resolve_experiment(load_experiment(args.config), args.profile, args.seeds)
+    runs, notes = expand_grid(plan)
+    print(f"{plan.config.name} [{args.profile}]: backbone {plan.config.backbone}, "
+          f"recipe {plan.recipe}\nprofile {plan.profile}")
+    done: set[str] = set()
+    if args.results or args.check_done:
+        from serlib.experiments.results import read_results
+        from serlib.experiments.runner import ResultPaths
+
+        paths = ResultPaths.for_experiment(plan.config.name, args.profile, args.results)
+        table = read_results(paths.results)
+        done = set(table.loc[table["status"].astype(str) == "ok", "run_key"].astype(str))
+    for run in runs:
+        status = "done" if run.key in done else "todo"
+        print(f"  [{status}] {run.key} {run.describe()}")
+    for note in notes:
+        print(f"  note: {note}")
+    print(f"{len(runs)} runs")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from serlib.evaluate import save_table_csv
+    from serlib.experiments.results import read_results
+    from serlib.experiments.summary import render_summary, summarize_results
+
+    summary = summarize_results(read_results(args.results))
+    print(render_summary(summary))
+    if args.out:
+        save_table_csv(summary, args.out)
+        print(f"summary: {args.out}")
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``serlib experiment`` and its sub-commands."""
+    parser = subparsers.add_parser("experiment", help="run experiment grids, summarise results")
+    sub = parser.add_subparsers(dest="experiment_command", required=True, metavar="ACTION")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("config", help="experiment YAML file, or the name of a shipped "
+                                      "config (smoke, cpu_ravdess_emodb, ...)")
+        p.add_argument("--profile", default="smoke", choices=PROFILE_NAMES,
+                       help="how much to run (default: smoke)")
+        p.add_argument("--seeds", type=int, nargs="+", help="replace the config's seeds")
+        p.add_argument("--results", help="results CSV (default: under $SERLIB_CACHE/results)")
+
+    p = sub.add_parser("run", help="run the grid (resumable: finished runs are skipped)")
+    common(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("plan", help="list the runs of the grid (and, with --check-done, "
+                                    "which are done)")
+    common(p)
+    p.add_argument("--check-done", action="store_true",
+                   help="read the results file and mark the runs it holds")
+    p.set_defaults(func=_plan)
+
+    p = sub.add_parser("summary", help="mean ± std over seeds of a results CSV")
+    p.add_argument("results", help="a results CSV written by `serlib experiment run`")
+    p.add_argument("--out", help="also write the summary as CSV here")
+    p.set_defaults(func=_summary)

@@ -1,0 +1,38 @@
+"""Honest evaluation: WA, UAR, macro-F1, chance levels, bootstrap intervals, scoring a model
+on a split, model selection by dev UAR, tables, t-SNE.
+
+Chapter: book/05_measuring.md
+"""
+
+from serlib.evaluate.bootstrap import bootstrap_ci, bootstrap_distribution, metrics_with_ci
+from serlib.evaluate.encoding import encode_labels
+from serlib.evaluate.metrics import METRICS, chance_levels, compute_metrics, metrics_from_confusion
+from serlib.evaluate.report import classification_report_df, confusion_matrix_df
+from serlib.evaluate.scoring import SCORE_KEYS, score_predictions, score_split, uar_selection
+from serlib.evaluate.seeds import format_mean_std, summarize_seeds
+from serlib.evaluate.tables import format_table, percent_columns, save_table_csv
+from serlib.evaluate.tsne import compute_tsne, tsne_perplexity
+
+__all__ = [
+    "METRICS",
+    "SCORE_KEYS",
+    "bootstrap_ci",
+    "bootstrap_distribution",
+    "chance_levels",
+    "classification_report_df",
+    "compute_metrics",
+    "compute_tsne",
+    "confusion_matrix_df",
+    "encode_labels",
+    "format_mean_std",
+    "format_table",
+    "metrics_from_confusion",
+    "metrics_with_ci",
+    "percent_columns",
+    "save_table_csv",
+    "score_predictions",
+    "score_split",
+    "summarize_seeds",
+    "tsne_perplexity",
+    "uar_selection",
+]

@@ -1,0 +1,46 @@
+"""The experiment runner, and what chapters share with it: profiles, recipes, tasks, runs.
+
+Grids of runs from YAML configs (or configs built in Python), resumable, with tidy results;
+the same functions serve a chapter that trains one model by hand (:func:`prepare_task`,
+:func:`run_datasets`, :func:`train_source_model`, :func:`train_method`) and the runner that
+trains hundreds, so that every comparison uses the same splits, seeds and label subsets.
+Names are imported on first use: planning a grid imports no torch.
+
+Chapter: book/10_reproducing.md
+"""
+
+from serlib._lazy import lazy_exports
+
+#: module -> the public names it defines that this package re-exports (imported on first use)
+_MODULES: dict[str, tuple[str, ...]] = {
+    "serlib.experiments.backbones": ("BACKBONES", "Backbone", "make_backbone"),
+    "serlib.experiments.bundles": (
+        "ModelBundle", "build_model", "load_model_bundle", "predict_recordings",
+        "save_model_bundle",
+    ),
+    "serlib.experiments.config": (
+        "ExperimentConfig", "ResolvedExperiment", "find_config", "load_experiment", "parse_task",
+        "resolve_experiment", "shipped_configs",
+    ),
+    "serlib.experiments.grid": ("RunSpec", "expand_grid"),
+    "serlib.experiments.profiles": (
+        "DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
+        "missing_corpora",
+    ),
+    "serlib.experiments.recipes": ("AGARLA", "BAKLOUTI", "RECIPES", "Recipe", "get_recipe"),
+    "serlib.experiments.results": ("RESULT_COLUMNS", "append_result", "read_results"),
+    "serlib.experiments.runner": (
+        "ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
+        "save_run_bundle", "train_run",
+    ),
+    "serlib.experiments.study": ("Study",),
+    "serlib.experiments.summary": ("render_summary", "summarize_results"),
+    "serlib.experiments.task": ("Task", "TaskCache", "prepare_task", "run_datasets"),
+    "serlib.experiments.training": (
+        "Trained", "TrainingData", "train_method", "train_source_model",
+    ),
+    "serlib.experiments.weights": ("check_weights", "resolve_weights"),
+}
+
+__all__ = sorted(name for names in _MODULES.values() for name in names)
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())

@@ -1,0 +1,71 @@
+"""The interface every backbone implements: inputs, a fresh model, and what to bundle.
+
+A backbone object is made once per source domain (normalisation statistics, when a
+backbone uses them, come from the **source train** split). It gives
+
+- :meth:`Backbone.inputs`: one model-input tensor per row of a table (log-mels, or cached
+  features of a frozen trunk); features are cached on disk by :mod:`serlib.features`, so
+  asking twice reads them back (nothing is kept in memory by the backbone);
+- :meth:`Backbone.new_model`: a model with the backbone's starting weights;
+- :meth:`Backbone.export`: the model to save in a bundle, taking log-mels (for a model
+  trained on cached trunk features this puts the frozen trunk back in front) and its spec.
+
+Chapter: book/10_reproducing.md
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from torch import Tensor, nn
+
+from serlib.features import MelConfig
+
+__all__ = ["Backbone"]
+
+
+class Backbone:
+    """Turns utterances into model inputs and builds the model (see the module docstring).
+
+    Attributes:
+        name: the backbone's name in configs.
+        mel_config: the log-mel front-end of its inputs.
+        norm_stats: normalisation statistics applied to the log-mels, as saved in bundles
+            (None: none).
+        time_stride: log-mel frames per input frame (8 for features of a trunk that pools
+            time by 8; 1 for log-mels).
+        supports_crops: whether training takes the recipe's random crops.
+        train_threads: CPU threads torch uses while training (None: leave torch's);
+            a head on cached embeddings trains fastest on one.
+    """
+
+    name = "backbone"
+    supports_crops = True  # random crops in training (False: one cached view per utterance)
+    train_threads: int | None = None  # CPU threads while training (None: torch's setting)
+    mel_config: MelConfig
+    norm_stats: dict[str, Any] | None = None
+    time_stride: int = 1
+
+    @property
+    def frames_per_second(self) -> float:
+        """Input frames per second of audio (to size random crops)."""
+        return self.mel_config.sample_rate / self.mel_config.hop_length / self.time_stride
+
+    def inputs(self, table: pd.DataFrame, *, progress: bool = False) -> list[Tensor]:
+        """One input tensor per row of ``table`` (computed, or read from the disk cache)."""
+        raise NotImplementedError
+
+    def new_model(self, num_classes: int, seed: int) -> nn.Module:
+        """A model with the backbone's starting weights (seeded head / random init)."""
+        raise NotImplementedError
+
+    def model_spec(self, num_classes: int) -> dict[str, Any]:
+        """How to rebuild the exported model (for bundles): architecture and kwargs."""
+        raise NotImplementedError
+
+    def export(self, model: nn.Module, num_classes: int,
+               target_table: pd.DataFrame | None = None) -> tuple[nn.Module, dict[str, Any]]:
+        """The model to bundle (taking log-mels) and its spec (``target_table``: the run's
+        target domain, for backbones whose bundle keeps its statistics)."""
+        return model, self.model_spec(num_classes)

@@ -1,0 +1,202 @@
+"""The grid of an experiment: one :class:`RunSpec` per method × task × labels × τ/λ × seed.
+
+Axes a method does not use collapse (a zero-shot run has no τ and no target labels), and
+combinations a method cannot run are left out with a reason (transfer learning without
+target labels; pseudo-labels when every target utterance is labelled, so none is left
+unlabelled). Each run carries its method's row of :data:`serlib.adapt.METHODS` and its
+hyper-parameters fully resolved (the method's defaults, then the experiment's ``hyper``,
+then the grid axes ``thresholds`` / ``trade_offs``). Every run has a key: a hash of its
+fully resolved settings (recipe, profile, data, backbone, method, hyper-parameters, grid
+point), so a results file knows which runs it already holds.
+
+Chapter: book/10_reproducing.md
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from serlib.adapt.methods import Method, get_method, resolve_hyper
+from serlib.config import config_hash, config_to_dict
+from serlib.errors import ConfigError
+from serlib.experiments.config import ResolvedExperiment, parse_task
+from serlib.experiments.weights import resolve_weights
+
+__all__ = ["RUN_FORMAT", "RunSpec", "expand_grid", "target_folds"]
+
+#: bumped when what a run computes changes (old results then no longer count as done)
+RUN_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of the grid.
+
+    Attributes:
+        experiment: the experiment's name.
+        method: the method's row of ``METHODS``.
+        hyper: every hyper-parameter of the method, resolved (see the module docstring).
+        source: the source domain (corpus ids joined by ``+``, or a synthetic language).
+        target: the target domain.
+        n_labels: labelled target training utterances (int) or ``"all"``.
+        seed: the training seed (also draws the labelled subset).
+        profile: the profile's name.
+        settings: every other resolved setting (recipe, profile, data, backbone).
+        fold: the target fold tested (``speaker_folds`` protocol), None for the paper split.
+    """
+
+    experiment: str
+    method: Method
+    hyper: dict[str, Any]
+    source: str
+    target: str
+    n_labels: int | str
+    seed: int
+    profile: str
+    settings: dict[str, Any]
+    fold: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The run key: a hash of everything that determines the run."""
+        return config_hash({"experiment": self.experiment, "method": self.method.name,
+                            "hyper": self.hyper, "source": self.source, "target": self.target,
+                            "n_labels": self.n_labels, "seed": self.seed,
+                            "profile": self.profile, "settings": self.settings,
+                            "fold": self.fold}, RUN_FORMAT)
+
+    @property
+    def threshold(self) -> float | None:
+        """τ, for methods that have one (else None)."""
+        return self.hyper.get("threshold")
+
+    @property
+    def trade_off(self) -> float | None:
+        """The MMD / adversarial weight, for methods that have one (else None)."""
+        return self.hyper.get("trade_off")
+
+    @property
+    def uses_target_labels(self) -> bool:
+        """True if the run trains on labelled target utterances."""
+        return self.n_labels == "all" or int(self.n_labels) > 0
+
+    @property
+    def task(self) -> str:
+        """``"source -> target"``."""
+        return f"{self.source} -> {self.target}"
+
+    def describe(self) -> str:
+        """One line: method, task, labels, grid hyper-parameters, seed."""
+        extra = "".join(f" {k}={v}" for k, v in (("τ", self.threshold),
+                                                 ("trade_off", self.trade_off))
+                        if v is not None)
+        fold = "" if self.fold is None else f" fold={self.fold}"
+        return f"{self.method.name} {self.task} n={self.n_labels}{extra} seed={self.seed}{fold}"
+
+
+def _weights_id(backbone: str, weights: str | None, options: dict[str, Any]) -> str | None:
+    """A machine-independent id of the weights a backbone loads: name and size."""
+    resolved = resolve_weights(backbone, weights, options)
+    if resolved is None:
+        return None
+    file = Path(resolved).expanduser()
+    return f"{file.name}:{file.stat().st_size}" if file.is_file() else file.name
+
+
+def _settings(plan: ResolvedExperiment) -> dict[str, Any]:
+    c = plan.config
+    assert c.backbone is not None  # resolve_experiment fills it
+    synthetic = {"profile": c.synthetic, **c.synthetic_overrides}
+    return {"data": c.data, "synthetic": synthetic if c.data == "synthetic" else None,
+            "label_set": c.label_set, "merges": list(c.merges), "split_seed": c.split_seed,
+            "backbone": c.backbone, "backbone_options": dict(c.backbone_options),
+            "normalize": c.normalize, "protocol": c.protocol, "n_folds": c.n_folds,
+            "weights": _weights_id(c.backbone, c.weights, dict(c.backbone_options)),
+            "recipe": config_to_dict(plan.recipe),
+            "profile": {k: v for k, v in config_to_dict(plan.profile).items()
+                        if k in ("name", "source_epochs", "adapt_epochs", "steps_per_epoch",
+                                 "max_per_speaker_emotion", "dry_run")}}
+
+
+def _labels_for(method: Method, values: tuple[int | str, ...]) -> tuple[list[int | str], str]:
+    if method.target_labels == "none":
+        return [0], ""
+    if method.target_labels == "all":
+        return ["all"], ""
+    keep = [n for n in values if not (method.target_labels == "required" and n == 0)]
+    if method.unlabelled == "required":
+        keep = [n for n in keep if n != "all"]
+    reason = "" if keep else (f"{method.name} needs n_labels " + (
+        "> 0" if method.target_labels == "required" else "other than 'all'"))
+    return keep, reason
+
+
+def _hyper_points(method: Method, plan: ResolvedExperiment) -> list[dict[str, Any]]:
+    """The method's resolved hyper-parameters, one dict per point of its grid axes."""
+    c = plan.config
+    where = f"{c.name}: hyper.{method.name}"
+    base = resolve_hyper(method, c.hyper.get(method.name, {}), where=where)
+    axes = {"threshold": c.thresholds, "trade_off": c.trade_offs}
+    points = [base]
+    for param in method.grid:
+        values = axes[param]
+        if values:
+            points = [{**p, param: method.hyper[param].check(param, v, where)}
+                      for p in points for v in values]
+    return points
+
+
+def target_folds(plan: ResolvedExperiment, target: str) -> list[int | None]:
+    """The folds a task runs: ``[None]`` (paper split) or ``0 .. n_folds - 1``.
+
+    Without ``n_folds`` the count comes from the target's speakers as the corpus
+    registry (or the synthetic config) gives them, so a plan needs no data on disk.
+    """
+    c = plan.config
+    if c.protocol == "paper":
+        return [None]
+    if c.n_folds is not None:
+        return list(range(c.n_folds))
+    from serlib.data import CORPORA, default_n_folds, synthetic_config
+
+    if c.data == "synthetic":
+        speakers = synthetic_config(c.synthetic, **dict(c.synthetic_overrides)) \
+            .speakers_per_language
+    else:
+        ids = [t.rstrip("?") for t in target.split("+")]
+        counts = [CORPORA[i].speakers for i in ids if i in CORPORA]
+        if len(counts) != len(ids) or None in counts:
+            raise ConfigError(f"{c.name}: the number of speakers of {target!r} is unknown; "
+                              "set n_folds for the speaker_folds protocol")
+        speakers = sum(counts)  # type: ignore[arg-type]
+    return list(range(default_n_folds(int(speakers))))
+
+
+def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
+    """Every run of the experiment, in a cache-friendly order (task, seed, method, ...).
+
+    Returns:
+        ``(runs, notes)``: the runs, and one note per method whose axes left no run.
+    """
+    c = plan.config
+    settings = _settings(plan)
+    runs: dict[str, RunSpec] = {}
+    notes: list[str] = []
+    for task in c.tasks:
+        source, target = parse_task(task)
+        folds = target_folds(plan, target)
+        for seed in plan.seeds:
+            for name in c.methods:
+                method = get_method(name)
+                labels, reason = _labels_for(method, tuple(c.n_labels))
+                if reason and reason not in notes:
+                    notes.append(reason)
+                for fold in folds:
+                    for n in labels:
+                        for hyper in _hyper_points(method, plan):
+                            run = RunSpec(c.name, method, hyper, source, target, n, int(seed),
+                                          plan.profile.name, settings, fold)
+                            runs.setdefault(run.key, run)
+    return list(runs.values()), notes

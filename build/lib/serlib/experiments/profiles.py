@@ -1,0 +1,185 @@
+"""Profiles: how much of a recipe a machine runs, and on what data the chapters run.
+
+Every chapter and every experiment runs under one profile. A profile changes **how long
+and on how much data**, and which backbone stands in for the paper's where the paper's does
+not fit the machine; it never changes the code path:
+
+- ``smoke`` (the default of every chapter): the synthetic corpus (two languages, generated
+  in seconds), the small CNN, a few epochs of a few steps. Any CPU, CI. Its numbers teach
+  the mechanics only.
+- ``cpu``, the **real-data edition**: RAVDESS (English) as source, EmoDB (German) and EMOVO
+  (Italian) as targets, the pre-trained BYOL-S encoder with its trunk frozen and cached.
+  A 2-core CPU.
+- ``full``: paper scale on a GPU: BYOL-S fine-tuned (Agarla et al.) or VGG16 with ImageNet
+  weights at 224 px (Baklouti et al.), the papers' schedules.
+
+``get_profile(name, dry_run=True)`` caps any profile to a handful of steps and utterances
+(one epoch of two steps, one utterance per speaker and emotion, one seed) while keeping
+its data, backbones and code path: the ``full`` dry run proves the GPU path runs end to end
+on a CPU before anyone pays for a GPU.
+
+The values live here only: chapters print them (``profile.describe()``) instead of keeping
+a table of their own.
+
+Chapter: book/intro.md
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from serlib.errors import ConfigError
+from serlib.experiments.recipes import Recipe
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
+           "missing_corpora"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much to run, and the chapters' default data and backbones.
+
+    Attributes:
+        name: ``"smoke"``, ``"cpu"`` or ``"full"``.
+        summary: one line for tables.
+        source_epochs: replaces the recipe's source epochs (None: keep the recipe's).
+        adapt_epochs: replaces the recipe's adaptation epochs.
+        steps_per_epoch: replaces the recipe's steps per epoch.
+        max_per_speaker_emotion: keep at most this many utterances of each speaker and
+            emotion (None: all). Speakers are all kept, so splits stay speaker-independent.
+        data: ``"synthetic"`` or ``"corpora"`` (real corpora under ``$SERLIB_DATA``).
+        source: the chapters' source domain (a corpus id or a synthetic language).
+        targets: the chapters' target domains.
+        synthetic: the synthetic corpus profile (``serlib.data.synthetic_config``).
+        backbones: the backbone per recipe (``agarla``, ``baklouti``) when an experiment
+            does not name one.
+        normalize: the normalisation when an experiment does not name one.
+        seeds: the seeds a chapter's comparison runs over.
+        dry_run: capped to a handful of steps (see the module docstring).
+    """
+
+    name: str
+    summary: str = ""
+    source_epochs: int | None = None
+    adapt_epochs: int | None = None
+    steps_per_epoch: int | None = None
+    max_per_speaker_emotion: int | None = None
+    data: str = "corpora"
+    source: str = "ravdess"
+    targets: tuple[str, ...] = ("emodb", "emovo")
+    synthetic: str = "smoke"
+    backbones: Mapping[str, str] = field(default_factory=dict)
+    normalize: str = "utterance"
+    seeds: tuple[int, ...] = (0, 1, 2)
+    dry_run: bool = False
+
+    def backbone(self, recipe: str) -> str:
+        """The backbone this profile uses for a recipe's experiments."""
+        if recipe not in self.backbones:
+            raise ConfigError(f"profile {self.name!r} has no backbone for recipe {recipe!r}; "
+                              f"it knows {sorted(self.backbones)}")
+        return self.backbones[recipe]
+
+    def tasks(self) -> tuple[str, ...]:
+        """The chapters' tasks, ``"source -> target"`` for every target."""
+        return tuple(f"{self.source} -> {target}" for target in self.targets)
+
+    def describe(self) -> pd.DataFrame:
+        """The profile as a two-column table (setting, value), for a chapter to show."""
+        import pandas as pd
+
+        rows = [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
+        shown = [(k, ", ".join(v) if isinstance(v, tuple) and all(isinstance(x, str) for x in v)
+                  else dict(v) if isinstance(v, Mapping) else v) for k, v in rows]
+        return pd.DataFrame(shown, columns=["setting", "value"]).set_index("setting")
+
+
+#: the named profiles (see the module docstring)
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile(
+        "smoke", "synthetic corpus, small CNN, a few steps: any CPU in minutes",
+        source_epochs=30, adapt_epochs=15, data="synthetic", source="lang_a",
+        targets=("lang_b",), synthetic="smoke",
+        backbones={"agarla": "mel_stats", "baklouti": "mel_stats"}, normalize="source"),
+    "cpu": Profile(
+        "cpu", "RAVDESS → EmoDB, EMOVO; pre-trained BYOL-S, frozen cached trunk: a 2-core CPU",
+        source_epochs=20, adapt_epochs=12,
+        backbones={"agarla": "byols_neck", "baklouti": "byols_neck"}),
+    "full": Profile(
+        "full", "paper scale: BYOL-S fine-tuned, VGG16 (ImageNet) at 224 px: a GPU",
+        backbones={"agarla": "byols", "baklouti": "vgg"}),
+}
+
+#: what a dry run changes in any profile
+DRY_RUN = {"source_epochs": 1, "adapt_epochs": 1, "steps_per_epoch": 2,
+           "max_per_speaker_emotion": 1, "seeds": (0,), "dry_run": True}
+
+
+def get_profile(name: str, *, dry_run: bool = False) -> Profile:
+    """A profile of :data:`PROFILES` by name, optionally capped to a dry run."""
+    if name not in PROFILES:
+        raise ConfigError(f"unknown profile {name!r}; choose from {sorted(PROFILES)}")
+    profile = PROFILES[name]
+    return dataclasses.replace(profile, **DRY_RUN) if dry_run else profile
+
+
+def apply_profile(recipe: Recipe, profile: Profile | str) -> Recipe:
+    """``recipe`` with the profile's epochs and steps per epoch (its data cap is the
+    caller's business: see ``Profile.max_per_speaker_emotion``)."""
+    profile = get_profile(profile) if isinstance(profile, str) else profile
+    changes = {k: getattr(profile, k) for k in ("source_epochs", "adapt_epochs", "steps_per_epoch")
+               if getattr(profile, k) is not None}
+    return dataclasses.replace(recipe, **changes)
+
+
+def missing_corpora(profile: Profile) -> list[str]:
+    """The corpora of ``profile`` (source and targets) that are not under ``$SERLIB_DATA``."""
+    if profile.data != "corpora":
+        return []
+    from serlib.data import corpus_dir
+    from serlib.data.scan import INCOMPLETE_MARKER
+
+    wanted = [c.rstrip("?") for side in (profile.source, *profile.targets)
+              for c in side.split("+") if not c.endswith("?")]
+    return [c for c in dict.fromkeys(wanted)
+            if not corpus_dir(c).is_dir() or (corpus_dir(c) / INCOMPLETE_MARKER).exists()]
+
+
+def chapter_profile(name: str, *, dry_run: bool = False,
+                    log: Callable[[str], None] | None = print) -> Profile:
+    """The profile a chapter runs under: ``get_profile(name, dry_run=...)``, checked.
+
+    A real-data profile whose corpora are not all on disk still runs: without some targets
+    it keeps the ones present; without the source or any target it falls back to the
+    synthetic corpus of the smoke profile. Either way ``log`` says which corpora are missing
+    and how to get them (``serlib data fetch ID``).
+    """
+    profile = get_profile(name, dry_run=dry_run)
+    missing = missing_corpora(profile)
+    if not missing:
+        return profile
+    from serlib.data import CORPORA
+
+    how = "; ".join(f"`serlib data fetch {c}`" + (" (licensed: see `serlib data list --long`)"
+                                                  if CORPORA[c].fetch == "manual" else "")
+                    for c in missing)
+    targets = tuple(t for t in profile.targets if t not in missing)
+    if profile.source in missing or not targets:
+        fallback = dataclasses.replace(get_profile("smoke", dry_run=dry_run), name=profile.name,
+                                       summary=f"{profile.summary} — corpora missing: this "
+                                               "run uses the synthetic corpus")
+        if log is not None:
+            log(f"PROFILE={name!r} needs the corpora {missing}, which are not under "
+                f"$SERLIB_DATA; get them with {how}. This run uses the synthetic corpus "
+                "instead, so its numbers are not those of real speech.")
+        return fallback
+    if log is not None:
+        log(f"PROFILE={name!r}: the corpora {missing} are not under $SERLIB_DATA (get them "
+            f"with {how}); this run uses the targets {list(targets)}.")
+    return dataclasses.replace(profile, targets=targets)

@@ -1,0 +1,345 @@
+"""The experiment runner: every run of a grid, resumable, one results row per run.
+
+``run_experiment("smoke", profile="smoke")`` (or ``serlib experiment run smoke``)
+
+1. resolves the config for the profile and expands the grid (:mod:`.grid`), and checks
+   that the backbone's pre-trained weights fit it (before any data is prepared);
+2. reads the results file and skips the runs it already holds (their key is a hash of
+   the run's fully resolved settings), so an interrupted experiment continues where it
+   stopped (an interrupted *training* resumes from its per-epoch checkpoint);
+3. per task (source → target), loads the domains, splits them by speaker, computes the
+   inputs once (:mod:`.task`); a task whose corpora are not on disk is skipped with a
+   message;
+4. per run: trains (or reuses) the source model of its source and seed, trains the
+   method, scores it on the target and source test splits, saves a model bundle and
+   appends a row to the results CSV (atomically, after every run);
+5. summarises mean ± std over seeds with the chance levels (Markdown + CSV).
+
+Only an *expected* skip is a skip: a corpus that is not on disk (the whole task) or a
+split the data cannot make (:class:`~serlib.errors.SplitError`). Any other failure of a
+run is that run's **error row** (``status = "error"`` and the message); the other runs go
+on, the error rows are retried next time, and ``serlib experiment run`` exits non-zero.
+
+Results go to ``$SERLIB_CACHE/results/<name>-<profile>.csv`` unless a path is given.
+
+Chapter: book/10_reproducing.md
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+import serlib
+from serlib.config import config_hash
+from serlib.data import cache_root, ensure_writable
+from serlib.errors import (
+    CacheWarning,
+    CheckpointError,
+    ChecksumError,
+    CorpusNotFoundError,
+    SplitError,
+)
+from serlib.evaluate import save_table_csv, score_predictions, score_split
+from serlib.experiments.bundles import save_model_bundle
+from serlib.experiments.config import (
+    ExperimentConfig,
+    ResolvedExperiment,
+    load_experiment,
+    resolve_experiment,
+)
+from serlib.experiments.grid import RUN_FORMAT, RunSpec, expand_grid
+from serlib.experiments.profiles import Profile
+from serlib.experiments.results import append_result, read_results
+from serlib.experiments.summary import render_summary, save_summary, summarize_results
+from serlib.experiments.task import Task, TaskCache, prepare_task, run_datasets
+from serlib.experiments.training import (
+    Trained,
+    TrainingData,
+    train_method,
+    train_source_model,
+)
+from serlib.experiments.weights import check_weights, resolve_weights
+from serlib.features import eval_loader
+from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
+from serlib.train import Predictions, Probe, predict, resolve_device
+
+__all__ = ["ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
+           "save_run_bundle", "train_run"]
+
+
+@dataclass(frozen=True)
+class ResultPaths:
+    """Where an experiment writes: results CSV, summary CSV, model bundles, checkpoints, and
+    each run's target-test predictions (pooled over folds by the summary)."""
+
+    results: Path
+    summary: Path
+    models: Path
+    checkpoints: Path
+    predictions: Path
+
+    @classmethod
+    def for_experiment(cls, name: str, profile: str,
+                       results: str | os.PathLike[str] | None = None) -> ResultPaths:
+        """Default ``$SERLIB_CACHE/results/<name>-<profile>.csv`` and siblings."""
+        path = Path(results) if results else cache_root() / "results" / f"{name}-{profile}.csv"
+        stem = path.with_suffix("")
+        return cls(path, stem.with_name(f"{stem.name}-summary.csv"),
+                   stem.with_name(f"{stem.name}-models"),
+                   stem.with_name(f"{stem.name}-checkpoints"),
+                   stem.with_name(f"{stem.name}-predictions"))
+
+
+@dataclass
+class ExperimentResult:
+    """What :func:`run_experiment` returns.
+
+    Attributes:
+        results: one row per run of this grid that is done (new or from before).
+        summary: mean ± std over seeds per condition.
+        paths: where everything was written.
+        ran: runs executed now (successfully).
+        skipped: messages about tasks or grid points that could not run (expected).
+        errors: messages of runs that failed (their error rows are in the results file).
+    """
+
+    results: pd.DataFrame
+    summary: pd.DataFrame
+    paths: ResultPaths
+    ran: int = 0
+    skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _source_model(run: RunSpec, task: Task, training: TrainingData, plan: ResolvedExperiment,
+                  paths: ResultPaths, *, progress: bool) -> tuple[dict[str, torch.Tensor],
+                                                                  dict[str, Any]]:
+    """The source model of the run's source and seed: trained once, then read from disk."""
+    key = config_hash(run.settings, run.source, run.seed, run.profile, RUN_FORMAT)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", run.source)
+    file = paths.models / f"source-{name}-seed{run.seed}-{key}.state.pt"
+    if file.is_file():
+        try:
+            verify_digest(file)
+            payload = load_torch_file(file, fix="it is retrained")
+            check_finite_state(payload["state"], source=f"cached source model {file}")
+            return payload["state"], payload["info"]
+        except (ChecksumError, CheckpointError, KeyError, TypeError) as err:
+            warnings.warn(f"cached source model {file} is damaged ({err}); training it again",
+                          CacheWarning, stacklevel=2)
+    start = time.perf_counter()
+    checkpoint = paths.checkpoints / f"source-{key}.ckpt"
+    trained = train_source_model(training, task.backbone, plan.recipe,
+                                 num_classes=len(task.labels), seed=run.seed,
+                                 device=plan.config.device, checkpoint=checkpoint,
+                                 progress=progress)
+    info = {**trained.selection(), "wall_time": time.perf_counter() - start}
+    state = {k: v.detach().cpu() for k, v in trained.model.state_dict().items()}
+    write_with_digest(file, lambda tmp: torch.save({"state": state, "info": info}, tmp))
+    checkpoint.unlink(missing_ok=True)
+    return state, info
+
+
+def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
+    """The columns of a results row that describe the run (not its outcome)."""
+    return {"run_key": run.key, "experiment": run.experiment, "method": run.method.name,
+            "source": run.source, "target": run.target, "n_labels": str(run.n_labels),
+            "threshold": run.threshold, "trade_off": run.trade_off,
+            "hyper": json.dumps(run.hyper, sort_keys=True), "seed": run.seed,
+            "profile": run.profile, "backbone": plan.config.backbone,
+            "normalize": plan.config.normalize, "protocol": plan.config.protocol,
+            "fold": run.fold,
+            "recipe": plan.recipe.name, "label_set": plan.config.label_set,
+            "serlib_version": serlib.__version__}
+
+
+@dataclass
+class RunOutcome:
+    """A trained and scored run: the model, how it was trained, and its results row.
+
+    Attributes:
+        run: the run.
+        model: the model (on the training device), holding the selected weights.
+        trained: the method's training (history, epochs, selection); None for zero-shot,
+            which is the source model.
+        row: the results row (without the bundle's path).
+        target_predictions: the model's outputs on the target test split.
+    """
+
+    run: RunSpec
+    model: torch.nn.Module
+    trained: Trained | None
+    row: dict[str, Any]
+    target_predictions: Predictions
+
+
+def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPaths, *,
+              progress: bool = False, probes: Mapping[str, Probe] | None = None) -> RunOutcome:
+    """Train and score one run: the source model (trained once per source and seed, then
+    read from disk), the method, and the scores on the target and source test splits."""
+    start = time.perf_counter()
+    training, tests, info = run_datasets(task, run)
+    num_classes = len(task.labels)
+    state, source_info = _source_model(run, task, training, plan, paths, progress=progress)
+    method = run.method
+    if method.unlabelled == "none":  # the pool exists, but this method does not train on it
+        info["n_target_unlabelled"] = 0
+    trained = None
+    if method.start == "source_model":
+        model = task.backbone.new_model(num_classes, run.seed)
+        model.load_state_dict(state)
+        model.to(resolve_device(plan.config.device))
+        selection = {k: source_info[k] for k in ("selected_on", "best_epoch", "dev_uar",
+                                                 "epochs")}
+    else:
+        checkpoint = paths.checkpoints / f"{run.key}.ckpt"
+        trained = train_method(method, training, task.backbone, plan.recipe, state,
+                               hyper=run.hyper, num_classes=num_classes, seed=run.seed,
+                               device=plan.config.device, checkpoint=checkpoint,
+                               progress=progress, probes=probes)
+        model, selection = trained.model, trained.selection()
+        checkpoint.unlink(missing_ok=True)
+    target_pred = predict(model, eval_loader(tests["target"]))
+    scores = {**score_predictions(target_pred, labels=range(num_classes)),
+              **score_split(model, tests["source"], num_classes=num_classes,
+                            prefix="source_")}
+    row = {**_row(run, plan), "status": "ok", **info, **selection, **scores,
+           "wall_time": time.perf_counter() - start}
+    return RunOutcome(run, model, trained, row, target_pred)
+
+
+def save_run_bundle(outcome: RunOutcome, task: Task, plan: ResolvedExperiment,
+                    paths: ResultPaths) -> Path:
+    """Save the run's model as a bundle (for ``serlib predict``) with its training facts."""
+    row = outcome.row
+    exported, spec = task.backbone.export(outcome.model.cpu(), len(task.labels),
+                                          target_table=task.target_table)
+    metadata = {k: row[k] for k in ("run_key", "experiment", "method", "source", "target",
+                                     "n_labels", "seed", "selected_on", "best_epoch",
+                                     "target_split_id", "source_split_id", "hyper")}
+    metadata.update(data=plan.config.data, label_set=plan.config.label_set,
+                    profile=plan.profile.name, backbone=plan.config.backbone,
+                    source_corpora=sorted(set(task.source_table["corpus"])),
+                    source_languages=sorted(set(task.source_table["language"])),
+                    target_corpora=sorted(set(task.target_table["corpus"])),
+                    target_languages=sorted(set(task.target_table["language"])),
+                    target_uar=row["uar"], source_uar=row["source_uar"])
+    return save_model_bundle(
+        paths.models / f"{outcome.run.method.name}-{outcome.run.key}.pt", exported,
+        labels=task.labels, mel_config=task.backbone.mel_config, model_spec=spec,
+        norm_stats=task.backbone.norm_stats, metadata=metadata)
+
+
+def run_one(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPaths, *,
+            progress: bool = False) -> dict[str, Any]:
+    """Train, score and (if the config says so) bundle one run; returns its results row."""
+    outcome = train_run(run, task, plan, paths, progress=progress)
+    row = outcome.row
+    pred = outcome.target_predictions
+    save_table_csv(pd.DataFrame({"y_true": pred.y.numpy(), "y_pred": pred.y_pred}),
+                   paths.predictions / f"{run.key}.csv")
+    if plan.config.save_models:
+        row["model_path"] = str(save_run_bundle(outcome, task, plan, paths))
+    row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return row
+
+
+def _error_row(run: RunSpec, plan: ResolvedExperiment, err: BaseException) -> dict[str, Any]:
+    message = " | ".join(f"{type(err).__name__}: {err}".splitlines())
+    return {**_row(run, plan), "status": "error", "error": message,
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def _plan(config: str | os.PathLike[str] | ExperimentConfig, profile: str | Profile,
+          seeds: Sequence[int] | None) -> ResolvedExperiment:
+    loaded = config if isinstance(config, ExperimentConfig) else load_experiment(config)
+    return resolve_experiment(loaded, profile, seeds)
+
+
+def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
+                   profile: str | Profile = "smoke", seeds: Sequence[int] | None = None,
+                   results_path: str | os.PathLike[str] | None = None, *,
+                   progress: bool = True,
+                   log: Callable[[str], None] | None = print) -> ExperimentResult:
+    """Run (or continue) the grid of an experiment config (see the module docstring).
+
+    Args:
+        config: the experiment: a YAML file, the name of a shipped config (e.g.
+            ``"cpu_ravdess_emodb"``), or an :class:`ExperimentConfig`.
+        profile: ``"smoke"``, ``"cpu"``, ``"full"`` or a :class:`Profile` (e.g. a dry run).
+        seeds: replace the config's seeds.
+        results_path: the results CSV (default under ``$SERLIB_CACHE/results``).
+        progress: show training progress bars.
+        log: where progress messages go (None: silent).
+
+    Returns:
+        The rows of this grid, their summary, the paths written, what was skipped and
+        what failed.
+
+    Raises:
+        ConfigError: the config is invalid, or the weights do not fit the backbone.
+    """
+    say = log or (lambda message: None)
+    plan = _plan(config, profile, seeds)
+    c = plan.config
+    check_weights(c.backbone, resolve_weights(c.backbone, c.weights, c.backbone_options))
+    runs, skipped = expand_grid(plan)
+    label = plan.profile.name + ("-dry-run" if plan.profile.dry_run else "")
+    paths = ResultPaths.for_experiment(c.name, label, results_path)
+    ensure_writable(paths.results.parent, what="the experiment's results, models and "
+                                                "checkpoints")
+    results = read_results(paths.results)
+    done = set(results.loc[results["status"].astype(str) == "ok", "run_key"].astype(str))
+    todo = [r for r in runs if r.key not in done]
+    say(f"{c.name} [{label}]: {len(runs)} runs, {len(runs) - len(todo)} already in "
+        f"{paths.results}")
+    cache, ran, dead_tasks, errors = TaskCache(), 0, set(), []
+    for number, run in enumerate(todo, start=1):
+        if run.task in dead_tasks:
+            continue
+        try:
+            task = prepare_task(run.source, run.target, plan, cache, progress=progress,
+                                log=log)
+            row = run_one(run, task, plan, paths, progress=progress)
+        except CorpusNotFoundError as err:
+            dead_tasks.add(run.task)
+            skipped.append(f"{run.task}: skipped, a corpus is not on disk ({err})")
+            say(skipped[-1])
+            continue
+        except SplitError as err:
+            skipped.append(f"{run.describe()}: skipped ({err})")
+            say(skipped[-1])
+            continue
+        except Exception as err:  # a failed run is its error row; the grid goes on
+            errors.append(f"{run.describe()}: {type(err).__name__}: {err}")
+            say(f"[{number}/{len(todo)}] {run.describe()}: FAILED\n"
+                + "".join(traceback.format_exception(err)).rstrip())
+            results = append_result(paths.results, _error_row(run, plan, err))
+            continue
+        results = append_result(paths.results, row)
+        ran += 1
+        say(f"[{number}/{len(todo)}] {run.describe()}: UAR {100 * row['uar']:.1f} % "
+            f"(WA {100 * row['wa']:.1f} %, chance {100 * row['chance_uar']:.1f} %) "
+            f"selected on {row['selected_on']} [{row['wall_time']:.0f} s]")
+    mine = results[results["run_key"].astype(str).isin({r.key for r in runs})
+                   & (results["status"].astype(str) == "ok")]
+    summary = summarize_results(mine, predictions=paths.predictions)
+    save_summary(summary, paths.summary)
+    say("\n" + render_summary(summary) + f"\n\nresults: {paths.results}\nsummary: {paths.summary}")
+    if errors:
+        say(f"{len(errors)} run(s) FAILED (error rows in {paths.results}; rerun to retry):\n"
+            + "\n".join(f"  {e}" for e in errors))
+    return ExperimentResult(mine.reset_index(drop=True), summary, paths, ran, skipped, errors)

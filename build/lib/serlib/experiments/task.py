@@ -1,0 +1,133 @@
+"""A task (source → target) ready to run: split tables, model inputs, and each run's datasets.
+
+Chapter: book/10_reproducing.md
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from torch import Tensor
+
+from serlib.data import fold_protocol_split, label_set_classes, speaker_folds, split_id
+from serlib.experiments.backbones import Backbone, make_backbone
+from serlib.experiments.config import ResolvedExperiment
+from serlib.experiments.domains import Domain, label_target, load_domain
+from serlib.experiments.grid import RunSpec, target_folds
+from serlib.experiments.training import TrainingData
+from serlib.features import UtteranceDataset, table_dataset
+
+__all__ = ["Task", "TaskCache", "prepare_task", "run_datasets"]
+
+
+@dataclass
+class Task:
+    """A source → target pair with everything its runs share.
+
+    Attributes:
+        source: the source domain's name.
+        target: the target domain's name.
+        source_table: source utterances with ``split``.
+        target_table: target utterances with ``split``.
+        backbone: the backbone (statistics from source train).
+        labels: class names in output order.
+        source_inputs: model inputs of ``source_table``'s rows.
+        target_inputs: model inputs of ``target_table``'s rows.
+        n_dropped: audio files screening dropped from the two domains.
+        target_folds: the target table with its ``fold`` column (``speaker_folds``
+            protocol; None for the paper split).
+    """
+
+    source: str
+    target: str
+    source_table: pd.DataFrame
+    target_table: pd.DataFrame
+    backbone: Backbone
+    labels: tuple[str, ...]
+    source_inputs: list[Tensor]
+    target_inputs: list[Tensor]
+    n_dropped: int = 0
+    target_folds: pd.DataFrame | None = None
+
+
+@dataclass
+class TaskCache:
+    """What the tasks of one experiment share, loaded once: domains, backbones, inputs.
+
+    Attributes:
+        domains: domains (split tables, dropped files) by name.
+        backbones: backbones by source domain.
+        inputs: model inputs by ``(source domain of the backbone, domain)``.
+    """
+
+    domains: dict[str, Domain] = field(default_factory=dict)
+    backbones: dict[str, Backbone] = field(default_factory=dict)
+    inputs: dict[tuple[str, str], list[Tensor]] = field(default_factory=dict)
+
+
+def prepare_task(source: str, target: str, plan: ResolvedExperiment, cache: TaskCache, *,
+                 progress: bool = False, log: Callable[[str], None] | None = None) -> Task:
+    """Load both domains, make the backbone of the source, compute the inputs (all once).
+
+    Raises:
+        CorpusNotFoundError: a corpus of either domain is not on disk.
+    """
+    for name in (source, target):
+        if name not in cache.domains:
+            cache.domains[name] = load_domain(name, plan.config, plan.profile,
+                                              progress=progress, log=log)
+    if source not in cache.backbones:
+        cache.backbones[source] = make_backbone(plan.config, cache.domains[source].table)
+    backbone = cache.backbones[source]
+    for name in (source, target):
+        if (source, name) not in cache.inputs:
+            cache.inputs[(source, name)] = backbone.inputs(cache.domains[name].table,
+                                                           progress=progress)
+    dropped = len(cache.domains[source].dropped) + (
+        len(cache.domains[target].dropped) if target != source else 0)
+    target_table = cache.domains[target].table
+    folds = None
+    if plan.config.protocol == "speaker_folds":
+        folds = speaker_folds(target_table, n_folds=len(target_folds(plan, target)),
+                              seed=plan.config.split_seed)
+    return Task(source, target, cache.domains[source].table, target_table, backbone,
+                label_set_classes(plan.config.label_set), cache.inputs[(source, source)],
+                cache.inputs[(source, target)], dropped, folds)
+
+
+def run_datasets(task: Task, run: RunSpec) -> tuple[TrainingData, dict[str, UtteranceDataset],
+                                                    dict[str, Any]]:
+    """The datasets of one run: training data, test splits, and facts for its results row.
+
+    Under the ``speaker_folds`` protocol the target's train/dev/test parts are those of
+    the run's fold. The labelled target utterances come from target **train** only (see
+    :func:`serlib.experiments.domains.label_target`); the remaining target train
+    utterances form the unlabelled pool, whose labels are hidden here (``y = -1``).
+
+    Returns:
+        ``(training, tests, info)`` with ``tests = {"target": ..., "source": ...}`` and
+        ``info`` holding the split ids and the sizes of the training sets.
+    """
+    target = task.target_table if run.fold is None else \
+        fold_protocol_split(task.target_folds, run.fold)  # type: ignore[arg-type]
+    s, t = task.source_table, label_target(target, run.n_labels, run.seed)
+    si, ti, labels = task.source_inputs, task.target_inputs, task.labels
+    train_t = t["split"] == "train"
+    training = TrainingData(
+        source_train=table_dataset(s, si, labels=labels, rows=s["split"] == "train"),
+        source_dev=table_dataset(s, si, labels=labels, rows=s["split"] == "dev"),
+        target_labelled=table_dataset(t, ti, labels=labels, rows=train_t & t["labelled"]),
+        target_unlabelled=table_dataset(t, ti, labels=labels, rows=train_t & ~t["labelled"],
+                                        hide_labels=True),
+        target_dev=table_dataset(t, ti, labels=labels, rows=t["split"] == "dev"))
+    tests = {"target": table_dataset(t, ti, labels=labels, rows=t["split"] == "test"),
+             "source": table_dataset(s, si, labels=labels, rows=s["split"] == "test")}
+    info = {"source_split_id": split_id(s), "target_split_id": split_id(t),
+            "n_dropped": task.n_dropped,
+            "n_source_train": len(training.source_train),
+            "n_target_labelled": len(training.target_labelled),
+            "n_target_unlabelled": len(training.target_unlabelled)}
+    return training, tests, info

@@ -1,0 +1,185 @@
+"""Training one run: the source model, then the method, with model selection on a dev split.
+
+:class:`TrainingData` is everything training and model selection may see; it has **no
+test split**, so no code path of training can touch one. Selection rules (each method's
+row of :data:`serlib.adapt.METHODS` says which applies):
+
+- the source model (and zero-shot, which is the source model) is selected on the
+  **source dev** split;
+- a method that trains on target labels (``n_labels > 0``) is selected on the labelled,
+  speaker-disjoint **target dev** split; a method without target labels on source dev.
+
+Each result records which split selected it (``selected_on``).
+
+Chapter: book/10_reproducing.md
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from serlib.adapt import Method, build_step, supervised_step
+from serlib.errors import SplitError
+from serlib.evaluate import uar_selection
+from serlib.experiments.backbones import Backbone
+from serlib.experiments.recipes import Recipe
+from serlib.features import UtteranceDataset, eval_loader, make_loader
+from serlib.train import FitResult, Probe, StepFn, fit
+
+__all__ = ["Trained", "TrainingData", "train_loaders", "train_method", "train_source_model"]
+
+
+@dataclass
+class TrainingData:
+    """The datasets training and model selection may use (no test split, by design).
+
+    Attributes:
+        source_train: labelled source training utterances.
+        source_dev: labelled source dev utterances.
+        target_labelled: the labelled target training utterances (empty when n = 0).
+        target_unlabelled: the other target training utterances, labels hidden (empty
+            when every one is labelled).
+        target_dev: labelled target dev utterances (speaker-disjoint from train and test).
+    """
+
+    source_train: UtteranceDataset
+    source_dev: UtteranceDataset
+    target_labelled: UtteranceDataset
+    target_unlabelled: UtteranceDataset
+    target_dev: UtteranceDataset
+
+
+@dataclass
+class Trained:
+    """A trained model and how it was trained and selected.
+
+    Attributes:
+        model: the model, holding the selected epoch's weights (on the training device).
+        result: what :func:`serlib.train.fit` returned (history, epochs, selection).
+    """
+
+    model: nn.Module
+    result: FitResult
+
+    def selection(self) -> dict[str, Any]:
+        """``selected_on``, ``best_epoch``, ``dev_uar`` (the best score) and ``epochs``."""
+        r = self.result
+        return {"selected_on": r.selected_on, "best_epoch": r.best_epoch,
+                "dev_uar": r.best_score, "epochs": len(r.epochs)}
+
+
+def _loader(dataset: UtteranceDataset, backbone: Backbone, recipe: Recipe,
+            seed: int) -> DataLoader:
+    """Shuffled, full batches, with the recipe's random crops (in the backbone's frames)."""
+    crop = None if recipe.crop_seconds is None or not backbone.supports_crops else max(
+        1, round(recipe.crop_seconds * backbone.frames_per_second))
+    return make_loader(dataset, batch_size=recipe.batch_size, shuffle=True, seed=seed,
+                       drop_last=True, max_frames=crop)
+
+
+def train_loaders(method: Method, data: TrainingData, backbone: Backbone, recipe: Recipe,
+                  seed: int) -> dict[str, DataLoader]:
+    """The training loaders of ``method``: ``"source"``, ``"target"``, ``"unlabelled"``.
+
+    Each loader has its own seed (``seed * 1000 + 1, 2, 3``), so adding one does not change
+    the batches of the others.
+
+    Raises:
+        SplitError: the method's data is missing (e.g. no unlabelled utterance is left).
+    """
+    loaders: dict[str, DataLoader] = {}
+    if method.uses_source:
+        loaders["source"] = _loader(data.source_train, backbone, recipe, seed * 1000 + 1)
+    if len(data.target_labelled):
+        loaders["target"] = _loader(data.target_labelled, backbone, recipe, seed * 1000 + 2)
+    if method.unlabelled != "none" and len(data.target_unlabelled) > 1:
+        loaders["unlabelled"] = _loader(data.target_unlabelled, backbone, recipe,
+                                        seed * 1000 + 3)
+    if method.unlabelled == "required" and "unlabelled" not in loaders:
+        raise SplitError(f"{method.name} needs unlabelled target utterances, but the labelled "
+                         "subset leaves fewer than two in target train; use fewer n_labels")
+    if not loaders:
+        raise SplitError(f"{method.name} has no training data: no target labels and it does "
+                         "not train on the source")
+    return loaders
+
+
+def _fit(model: nn.Module, step_fn: StepFn, loaders: dict[str, DataLoader], *, recipe: Recipe,
+         backbone: Backbone, stage: str, seed: int, dev: UtteranceDataset, selected_on: str,
+         device: str,
+         checkpoint: str | os.PathLike[str] | None, progress: bool,
+         extras: Mapping[str, nn.Module] | None = None,
+         probes: Mapping[str, Probe] | None = None) -> Trained:
+    """Fit with the recipe's config for ``stage``; select on ``dev``."""
+    config = dataclasses.replace(recipe.train_config(stage, seed=seed, device=device),
+                                 threads=backbone.train_threads)
+    if config.steps_per_epoch is None:  # one pass over the largest training set
+        config = dataclasses.replace(config,
+                                     steps_per_epoch=max(len(x) for x in loaders.values()))
+    result = fit(model, step_fn, loaders, config=config,
+                 selection=uar_selection(dev, selected_on), progress=progress,
+                 checkpoint_path=checkpoint, extras=extras, probes=probes)
+    return Trained(model, result)
+
+
+def train_source_model(data: TrainingData, backbone: Backbone, recipe: Recipe, *,
+                       num_classes: int, seed: int, device: str = "auto",
+                       checkpoint: str | os.PathLike[str] | None = None,
+                       progress: bool = False,
+                       probes: Mapping[str, Probe] | None = None) -> Trained:
+    """Train on the labelled source data; select on source dev (Baklouti's and Agarla's
+    first step; evaluated as is, the zero-shot lower bound)."""
+    model = backbone.new_model(num_classes, seed)
+    loaders = {"source": _loader(data.source_train, backbone, recipe, seed)}
+    return _fit(model, supervised_step, loaders, recipe=recipe, backbone=backbone,
+                stage="source", seed=seed,
+                dev=data.source_dev, selected_on="source_dev", device=device,
+                checkpoint=checkpoint, progress=progress, probes=probes)
+
+
+def train_method(method: Method, data: TrainingData, backbone: Backbone, recipe: Recipe,
+                 source_state: dict[str, torch.Tensor] | None, *, hyper: Mapping[str, Any],
+                 num_classes: int, seed: int, device: str = "auto",
+                 checkpoint: str | os.PathLike[str] | None = None, progress: bool = False,
+                 probes: Mapping[str, Probe] | None = None) -> Trained:
+    """Train ``method`` (not zero-shot) from its starting point (see ``METHODS``).
+
+    Args:
+        method: the method's row of ``METHODS``.
+        data: the training and dev data.
+        backbone: builds the model.
+        recipe: the resolved recipe.
+        source_state: the source model's weights (methods that start from it).
+        hyper: the method's hyper-parameters (see ``serlib.adapt.resolve_hyper``).
+        num_classes: number of emotions.
+        seed: the training seed.
+        device: where to train.
+        checkpoint: the fit checkpoint (resume after a crash).
+        progress: show progress bars.
+        probes: per-epoch probes handed to ``fit`` (e.g. pseudo-label quality).
+
+    Raises:
+        SplitError: the method's data is missing (e.g. no unlabelled utterances).
+    """
+    model = backbone.new_model(num_classes, seed)
+    if method.start == "source":
+        if source_state is None:
+            raise ValueError(f"{method.name} starts from the source model: pass source_state")
+        model.load_state_dict(source_state)
+    loaders = train_loaders(method, data, backbone, recipe, seed)
+    unlabelled = eval_loader(data.target_unlabelled) if "unlabelled" in loaders else None
+    step = build_step(method, model, hyper=hyper, unlabelled_loader=unlabelled)
+    uses_labels = "target" in loaders
+    stage = "source" if method.start == "pretrained" else "adapt"
+    return _fit(model, step, loaders, recipe=recipe, backbone=backbone, stage=stage, seed=seed,
+                dev=data.target_dev if uses_labels else data.source_dev,
+                selected_on=method.selected_on(uses_labels), device=device,
+                checkpoint=checkpoint, progress=progress, extras=step.state, probes=probes)

@@ -1,0 +1,28 @@
+"""The training engine: :func:`fit`, its config, checkpoints, loaders that cycle, inference.
+
+Everything here is method-agnostic: a method is a step function (see :mod:`serlib.adapt`)
+and a run's model selection is a :class:`ModelSelection` handed to :func:`fit`.
+
+Chapter: book/06_cross_lingual_gap.md
+"""
+
+from serlib._lazy import lazy_exports
+
+#: module -> the public names it defines that this package re-exports (imported on first use)
+_MODULES: dict[str, tuple[str, ...]] = {
+    "serlib.train.checkpoint": (
+        "CHECKPOINT_VERSION", "TrainState", "load_checkpoint", "read_checkpoint",
+        "restore_checkpoint", "save_checkpoint",
+    ),
+    "serlib.train.config": ("FitResult", "TrainConfig"),
+    "serlib.train.cycling": ("Cycler",),
+    "serlib.train.engine": ("Probe", "StepFn", "fit"),
+    "serlib.train.inference": ("Predictions", "predict"),
+    "serlib.train.runtime": (
+        "device_of", "resolve_device", "rng_state", "seed_everything", "set_rng_state",
+    ),
+    "serlib.train.selection": ("ModelSelection", "select_epoch"),
+}
+
+__all__ = sorted(name for names in _MODULES.values() for name in names)
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())

@@ -1,0 +1,185 @@
+"""The training engine: one flat loop that every method of the book runs in.
+
+A *method* is a step function: given the model and one batch from each loader, it returns
+its named loss terms, one of which is ``"loss"`` (what is minimised). The engine owns
+everything else, the same way for every method: seeding, the device, the optimiser and its
+schedule, mixed precision on CUDA, cycling loaders of different lengths, a fixed number of
+steps per epoch, recording every term at every step, model selection on a labelled dev
+split, early stopping, and a checkpoint after every epoch to resume from.
+
+Methods that need state of their own (a domain discriminator, a memory of soft
+pseudo-labels) receive it as explicit objects from the caller, who also hands them to
+:func:`fit` as ``extras`` so that they are trained, moved and checkpointed with the model.
+
+Read :func:`fit` from top to bottom: set-up, (resume), the epochs, the selected weights.
+
+Chapter: book/06_cross_lingual_gap.md
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+import torch
+from torch import Tensor, nn
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from serlib.errors import CacheWarning, CheckpointError, NonFiniteError
+from serlib.train.checkpoint import (
+    TrainState,
+    read_checkpoint,
+    restore_checkpoint,
+    save_checkpoint,
+)
+from serlib.train.config import FitResult, TrainConfig
+from serlib.train.cycling import Cycler
+from serlib.train.runtime import resolve_device, seed_everything, torch_threads
+from serlib.train.selection import ModelSelection, select_epoch
+
+__all__ = ["Probe", "StepFn", "fit"]
+
+#: ``step_fn(model, batches, frac_done=...) -> {"loss": ..., other named terms}``
+StepFn = Callable[..., Mapping[str, Tensor]]
+#: ``probe(model) -> {name: number}``, called after every epoch (recorded in ``epochs``)
+Probe = Callable[[nn.Module], Mapping[str, float]]
+
+
+def _train_step(step_fn: StepFn, model: nn.Module, batches: Mapping, *, frac_done: float,
+                optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
+                device: torch.device, where: str) -> dict[str, float]:
+    """One optimisation step; returns the step's terms as floats."""
+    with torch.autocast(device_type=device.type, dtype=torch.float16,
+                        enabled=scaler.is_enabled()):
+        terms = step_fn(model, batches, frac_done=frac_done)
+    if "loss" not in terms:
+        raise ValueError(f"the step function returned {sorted(terms)}; one term must be 'loss'")
+    values = {k: float(v.detach()) if isinstance(v, Tensor) else float(v)
+              for k, v in terms.items()}
+    if not math.isfinite(values["loss"]):
+        raise NonFiniteError(f"{where}: the loss is {values['loss']} (terms {values}); lower "
+                             "lr, check the inputs for NaN, or use a smaller trade_off")
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(terms["loss"]).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return values
+
+
+def fit(model: nn.Module, step_fn: StepFn, loaders: Mapping[str, DataLoader], *,
+        config: TrainConfig, selection: ModelSelection | None = None, progress: bool = True,
+        checkpoint_path: str | os.PathLike[str] | None = None,
+        extras: Mapping[str, nn.Module] | None = None,
+        probes: Mapping[str, Probe] | None = None) -> FitResult:
+    """Train ``model`` by minimising ``step_fn``'s ``"loss"``; keep the best dev epoch.
+
+    Args:
+        model: the model to train (moved to the configured device, where it stays).
+            Parameters with ``requires_grad=False`` (a frozen trunk) are left out of the
+            optimiser.
+        step_fn: the method, called as ``step_fn(model, batches, frac_done=p)`` where
+            ``batches`` maps each loader's name to its next :class:`Batch` and ``p`` in
+            [0, 1) is the fraction of training done. Returns named scalar terms, one of
+            them ``"loss"``.
+        loaders: named training loaders, e.g. ``{"source": ..., "target": ...}``; each is
+            cycled, so loaders of different lengths pair up.
+        config: the optimisation settings.
+        selection: scores every epoch on a labelled dev split and keeps the best weights
+            (e.g. ``serlib.evaluate.uar_selection(dev_loader, "source_dev")``); never a
+            test split (the engine sees no test data at all). None: keep the last epoch.
+        progress: show a progress bar.
+        checkpoint_path: write a checkpoint there after every epoch; if the file exists
+            when ``fit`` starts, continue from it (a finished run just returns its result).
+        extras: auxiliary modules the step function uses (e.g. ``{"adversary": ...}``):
+            trained with the model (their trainable parameters join the optimiser), moved
+            to the device, switched to train mode, and checkpointed.
+        probes: named functions ``probe(model) -> {key: value}`` called after every epoch
+            (after selection); their values are recorded in ``epochs`` as
+            ``<name>_<key>``. They must not train the model (e.g. the accuracy of the
+            pseudo-labels on hidden labels, for a figure).
+
+    Returns:
+        The per-step history, the per-epoch summary and which epoch (on which split)
+        selected the weights the model now holds.
+
+    Raises:
+        CheckpointError: if ``checkpoint_path`` holds a checkpoint of another run (a
+            damaged checkpoint is not an error: it is deleted with a warning and the run
+            starts from the first epoch).
+        NonFiniteError: if a loss or a selection score is NaN or infinite.
+    """
+    with torch_threads(config.threads):  # restored when fit returns
+        if not loaders:
+            raise ValueError("fit needs at least one training loader")
+        extras = dict(extras or {})
+        if "model" in extras:
+            raise ValueError("'model' is a reserved name; give the extra module another name")
+        # --- set-up: seed, device, optimiser, schedule, loaders ---------------------------------
+        seed_everything(config.seed)
+        device = resolve_device(config.device)
+        modules = {"model": model, **extras}
+        for module in modules.values():
+            module.to(device)
+        params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
+        optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_decay_every,
+                                                    gamma=config.lr_decay)
+        scaler = torch.amp.GradScaler("cuda", enabled=config.amp and device.type == "cuda")
+        cyclers = {name: Cycler(loader) for name, loader in loaders.items()}
+        steps = config.steps_per_epoch or len(next(iter(loaders.values())))
+        total = config.num_epochs * steps
+        saved = dict(config=config, modules=modules, optimizer=optimizer, scheduler=scheduler,
+                     scaler=scaler, cyclers=cyclers)
+        # --- resume from a checkpoint of the same run, if there is one --------------------------
+        state, resumed_from = TrainState(), None
+        if checkpoint_path is not None and Path(checkpoint_path).is_file():
+            try:
+                payload = read_checkpoint(checkpoint_path)
+            except CheckpointError as err:  # damaged: never trusted, rebuilt
+                warnings.warn(f"{err} (training from the start)", CacheWarning, stacklevel=2)
+                Path(checkpoint_path).unlink()
+            else:
+                state = restore_checkpoint(payload, checkpoint_path, **saved)
+                resumed_from = state.epoch
+        # --- the epochs -------------------------------------------------------------------------
+        bar = tqdm(total=total, initial=state.epoch * steps, desc="training",
+                   disable=not progress, leave=False)
+        while state.epoch < config.num_epochs and not state.stopped:
+            epoch = state.epoch + 1
+            for module in modules.values():
+                module.train()
+            for step in range(steps):
+                done = (epoch - 1) * steps + step
+                batches = {name: next(c).to(device) for name, c in cyclers.items()}
+                terms = _train_step(step_fn, model, batches, frac_done=done / total,
+                                    optimizer=optimizer, scaler=scaler, device=device,
+                                    where=f"epoch {epoch}, step {done}")
+                state.rows.append({"epoch": epoch, "step": done,
+                                   "lr": optimizer.param_groups[0]["lr"], **terms})
+                bar.update()
+            scheduler.step()
+            means = pd.DataFrame(state.rows[-steps:]).drop(columns=["epoch", "step", "lr"]).mean()
+            summary = {"epoch": epoch, **means.to_dict()}
+            if selection is not None:
+                summary["dev_score"] = select_epoch(model, selection, state, epoch, config.patience)
+                bar.set_postfix(dev=f"{summary['dev_score']:.3f}", best=state.best_epoch)
+            for name, probe in (probes or {}).items():
+                summary.update({f"{name}_{k}": float(v) for k, v in probe(model).items()})
+            state.epoch_rows.append(summary)
+            state.epoch = epoch
+            if checkpoint_path is not None:
+                save_checkpoint(checkpoint_path, state=state, **saved)
+        bar.close()
+        # --- the selected weights ---------------------------------------------------------------
+        if state.best_state is not None:
+            model.load_state_dict(state.best_state)
+        return FitResult(history=pd.DataFrame(state.rows), epochs=pd.DataFrame(state.epoch_rows),
+                         best_epoch=state.best_epoch,
+                         best_score=None if state.best_epoch is None else float(state.best_score),
+                         selected_on=selection.name if selection is not None else None,
+                         stopped_early=state.stopped, resumed_from=resumed_from)
