@@ -27,6 +27,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
         "missing_corpora",
     ),
+    "serlib.experiments.published": ("PUBLISHED", "published_table"),
     "serlib.experiments.recipes": ("AGARLA", "BAKLOUTI", "RECIPES", "Recipe", "get_recipe"),
     "serlib.experiments.results": ("RESULT_COLUMNS", "append_result", "read_results"),
     "serlib.experiments.runner": (
