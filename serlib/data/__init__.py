@@ -5,6 +5,7 @@ Chapter: book/02_corpora.md
 
 from serlib.data.audio import AudioInfo, audio_info, load_audio
 from serlib.data.corpora import CORPORA, CorpusSpec, Utterance, corpus_ids, get_corpus
+from serlib.data.domain_tables import load_domain_tables
 from serlib.data.fetch import download_archive, extract_archive, fetch_corpus
 from serlib.data.fewshot import few_label_subset
 from serlib.data.folds import MIN_FOLDS, default_n_folds, fold_protocol_split, speaker_folds
@@ -89,6 +90,7 @@ __all__ = [
     "leave_one_speaker_out",
     "load_audio",
     "load_corpora",
+    "load_domain_tables",
     "load_corpus",
     "load_split",
     "manual_instructions",
