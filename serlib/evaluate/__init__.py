@@ -1,5 +1,5 @@
 """Honest evaluation: WA, UAR, macro-F1, chance levels, bootstrap intervals, scoring a model
-on a split, model selection by dev UAR, tables, t-SNE.
+on a split, model selection by dev UAR, tables, t-SNE; a speaker-level bootstrap.
 
 Chapter: book/05_measuring.md
 """
@@ -10,6 +10,7 @@ from serlib.evaluate.metrics import METRICS, chance_levels, compute_metrics, met
 from serlib.evaluate.report import classification_report_df, confusion_matrix_df
 from serlib.evaluate.scoring import SCORE_KEYS, score_predictions, score_split, uar_selection
 from serlib.evaluate.seeds import format_mean_std, summarize_seeds
+from serlib.evaluate.speaker_bootstrap import speaker_bootstrap_ci, speaker_bootstrap_distribution
 from serlib.evaluate.tables import format_table, percent_columns, save_table_csv
 from serlib.evaluate.tsne import compute_tsne, tsne_perplexity
 
@@ -32,6 +33,8 @@ __all__ = [
     "save_table_csv",
     "score_predictions",
     "score_split",
+    "speaker_bootstrap_ci",
+    "speaker_bootstrap_distribution",
     "summarize_seeds",
     "tsne_perplexity",
     "uar_selection",
