@@ -166,7 +166,7 @@ def test_included_files_exist(chapter: Path) -> None:
 
 #: chapters that still state typed runtimes; remove a chapter once it uses the snippet (the
 #: strict xfail turns into a failure as soon as it passes, so the list cannot go stale)
-TYPED_RUNTIMES = {"06_cross_lingual_gap"}
+TYPED_RUNTIMES: set[str] = set()
 
 
 @pytest.mark.parametrize("chapter", [

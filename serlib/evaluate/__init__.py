@@ -1,12 +1,16 @@
 """Honest evaluation: WA, UAR, macro-F1, chance levels, bootstrap intervals, scoring a model
-on a split, model selection by dev UAR, tables, t-SNE; a speaker-level bootstrap.
+on a split, model selection by dev UAR, tables and comparisons over seeds, t-SNE and the
+neighbourhoods of its maps, permutation tests of a domain shift; a speaker-level bootstrap.
 
 Chapter: book/05_measuring.md
 """
 
 from serlib.evaluate.bootstrap import bootstrap_ci, bootstrap_distribution, metrics_with_ci
+from serlib.evaluate.comparison import compare_runs
 from serlib.evaluate.encoding import encode_labels
 from serlib.evaluate.metrics import METRICS, chance_levels, compute_metrics, metrics_from_confusion
+from serlib.evaluate.neighbours import NeighbourShare, neighbour_share
+from serlib.evaluate.permutation import PermutationTest, mmd_permutation_test
 from serlib.evaluate.report import classification_report_df, confusion_matrix_df
 from serlib.evaluate.scoring import SCORE_KEYS, score_predictions, score_split, uar_selection
 from serlib.evaluate.seeds import format_mean_std, summarize_seeds
@@ -16,10 +20,13 @@ from serlib.evaluate.tsne import compute_tsne, tsne_perplexity
 
 __all__ = [
     "METRICS",
+    "NeighbourShare",
+    "PermutationTest",
     "SCORE_KEYS",
     "bootstrap_ci",
     "bootstrap_distribution",
     "chance_levels",
+    "compare_runs",
     "classification_report_df",
     "compute_metrics",
     "compute_tsne",
@@ -29,6 +36,8 @@ __all__ = [
     "format_table",
     "metrics_from_confusion",
     "metrics_with_ci",
+    "mmd_permutation_test",
+    "neighbour_share",
     "percent_columns",
     "save_table_csv",
     "score_predictions",

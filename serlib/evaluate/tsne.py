@@ -33,7 +33,10 @@ def compute_tsne(feats: Any, *, seed: int = 0, perplexity: float = 30.0) -> np.n
     Uses scikit-learn's ``TSNE`` with PCA initialisation (random when there is a single
     feature), ``learning_rate="auto"`` and ``random_state=seed``, so the same features and
     seed give the same coordinates. The perplexity is lowered for small ``n`` by
-    :func:`tsne_perplexity`. Distances between clusters in a t-SNE plot are not meaningful;
+    :func:`tsne_perplexity`. The optimisation runs on one OpenMP thread: on a busy 2-core
+    machine its Barnes-Hut threads spin-wait for each other and a second thread made it
+    about 15 times more expensive in CPU time (300 points, measured on the book's build
+    machine). Distances between clusters in a t-SNE plot are not meaningful;
     compare neighbourhoods (Baklouti et al., 2024, Fig. 4).
 
     Args:
@@ -54,6 +57,7 @@ def compute_tsne(feats: Any, *, seed: int = 0, perplexity: float = 30.0) -> np.n
     if not np.isfinite(x).all():
         raise ValueError("feats contains NaN or infinite values")
     from sklearn.manifold import TSNE  # imported here: it is slow to import
+    from threadpoolctl import threadpool_limits
 
     tsne = TSNE(
         n_components=2,
@@ -62,6 +66,7 @@ def compute_tsne(feats: Any, *, seed: int = 0, perplexity: float = 30.0) -> np.n
         learning_rate="auto",
         random_state=seed,
     )
-    coords = tsne.fit_transform(x)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        coords = tsne.fit_transform(x)
     assert coords.shape == (x.shape[0], 2)
     return coords.astype(np.float64)
