@@ -1,17 +1,28 @@
 """Honest evaluation: WA, UAR, macro-F1, chance levels, bootstrap intervals, scoring a model
-on a split, model selection by dev UAR, tables, t-SNE.
+on a split, model selection by dev UAR, tables, t-SNE, pseudo-label quality, label-free
+validators.
 
 Chapter: book/05_measuring.md
 """
 
 from serlib.evaluate.bootstrap import bootstrap_ci, bootstrap_distribution, metrics_with_ci
+from serlib.evaluate.comparison import comparison_table
 from serlib.evaluate.encoding import encode_labels
 from serlib.evaluate.metrics import METRICS, chance_levels, compute_metrics, metrics_from_confusion
+from serlib.evaluate.pseudo_labels import pseudo_label_curve, pseudo_label_quality
 from serlib.evaluate.report import classification_report_df, confusion_matrix_df
 from serlib.evaluate.scoring import SCORE_KEYS, score_predictions, score_split, uar_selection
 from serlib.evaluate.seeds import format_mean_std, summarize_seeds
 from serlib.evaluate.tables import format_table, percent_columns, save_table_csv
 from serlib.evaluate.tsne import compute_tsne, tsne_perplexity
+from serlib.evaluate.validators import (
+    choose_by,
+    information_maximization,
+    label_free_scores,
+    prediction_entropy,
+    rank_agreement,
+    rank_correlation,
+)
 
 __all__ = [
     "METRICS",
@@ -19,16 +30,25 @@ __all__ = [
     "bootstrap_ci",
     "bootstrap_distribution",
     "chance_levels",
+    "choose_by",
     "classification_report_df",
+    "comparison_table",
     "compute_metrics",
     "compute_tsne",
     "confusion_matrix_df",
     "encode_labels",
     "format_mean_std",
     "format_table",
+    "information_maximization",
+    "label_free_scores",
     "metrics_from_confusion",
     "metrics_with_ci",
     "percent_columns",
+    "prediction_entropy",
+    "pseudo_label_curve",
+    "pseudo_label_quality",
+    "rank_agreement",
+    "rank_correlation",
     "save_table_csv",
     "score_predictions",
     "score_split",
