@@ -1,13 +1,13 @@
-"""A comparison table from results rows: mean ± std over seeds, interval and chance beside.
+"""One table for every comparison of methods: mean ± std over seeds, an interval, chance.
 
-Every comparison the book prints shows, per condition, the UAR and WA as mean ± std over
-the training seeds, a 95 % bootstrap interval of the UAR (over test utterances; the table
-shows the mean of the seeds' interval bounds) and the chance levels of the test split.
-:func:`compare_runs` builds that table from the tidy rows of ``Study.grid`` (or any rows
-with the columns of :data:`serlib.evaluate.SCORE_KEYS`, optionally prefixed, e.g.
-``source_`` for the source-language test split).
+A results row holds one run's UAR on the target test split with a 95 % bootstrap interval
+over the test utterances (``uar_low``, ``uar_high``), the UAR on the source test split and
+the chance level. :func:`comparison_table` turns the rows of several seeds per condition
+into the table the book shows: the mean ± standard deviation over seeds (how much training
+randomness moves the result), the interval averaged over seeds (how much the small test
+set leaves open), the chance level, and the number of seeds.
 
-Chapter: book/06_cross_lingual_gap.md
+Chapter: book/08_pseudo_labels.md
 """
 
 from __future__ import annotations
@@ -19,52 +19,62 @@ import pandas as pd
 
 from serlib.evaluate.seeds import summarize_seeds
 
-__all__ = ["compare_runs"]
+__all__ = ["comparison_table"]
 
-_METRICS = ("uar", "wa", "uar_low", "uar_high", "chance_uar", "chance_wa")
+#: display names of the metric columns of a results row
+METRIC_NAMES = {"uar": "UAR (%)", "wa": "WA (%)", "source_uar": "source UAR (%)",
+                "source_wa": "source WA (%)", "macro_f1": "macro-F1 (%)"}
 
 
-def compare_runs(results: pd.DataFrame, *, by: Sequence[str], prefix: str = "",
-                 names: Mapping[str, str] | None = None, decimals: int = 1) -> pd.DataFrame:
-    """One row per condition: UAR and WA (mean ± std, %), mean 95 % interval, chance, seeds.
+def _interval(low: float, high: float, decimals: int) -> str:
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "–"
+    return f"[{100 * low:.{decimals}f}, {100 * high:.{decimals}f}]"
+
+
+def comparison_table(results: pd.DataFrame, by: Sequence[str], *,
+                     metrics: Sequence[str] = ("uar", "source_uar"), interval: str = "uar",
+                     names: Mapping[str, str] | None = None,
+                     decimals: int = 1) -> pd.DataFrame:
+    """Mean ± std over seeds per condition, the mean 95 % interval and the chance level.
 
     Args:
-        results: one row per run (seed) with ``{prefix}uar``, ``{prefix}wa``,
-            ``{prefix}uar_low``, ``{prefix}uar_high``, ``{prefix}chance_uar``,
-            ``{prefix}chance_wa`` and the ``by`` columns.
-        by: the columns that define a condition (kept, in order of first appearance).
-        prefix: the score columns' prefix (``"source_"`` for the source test split).
-        names: renames of the ``by`` columns for display.
-        decimals: decimals of every percentage.
+        results: one row per run (results rows: ``seed``, the ``metrics``,
+            ``<interval>_low``, ``<interval>_high`` and ``chance_uar``).
+        by: the columns that define a condition (e.g. ``["method", "n_labels"]``); they
+            are kept, renamed by ``names``.
+        metrics: metric columns (fractions), shown as "mean ± std" in percent.
+        interval: the metric whose bootstrap interval is shown (bounds averaged over seeds).
+        names: display names of the ``by`` columns.
+        decimals: decimals of every number.
 
     Returns:
-        Display strings: the ``by`` columns, ``UAR (%)``, ``95 % CI of UAR (%)``,
-        ``WA (%)``, ``chance UAR (%)``, ``chance WA (%)`` and ``seeds`` (render it with
-        :func:`serlib.evaluate.format_table`).
+        One row per condition in order of first appearance: the ``by`` columns, one column
+        per metric ("UAR (%)", ...), "95 % interval (%)", "chance (%)" and "seeds".
 
     Raises:
         KeyError: a column is missing.
+        ValueError: ``results`` is empty.
 
-    Chapter: book/06_cross_lingual_gap.md
+    Chapter: book/08_pseudo_labels.md
     """
-    columns = {f"{prefix}{m}": m for m in _METRICS}
-    missing = [c for c in [*by, *columns] if c not in results.columns]
+    if results.empty:
+        raise ValueError("no results to compare (did every run fail or get skipped?)")
+    low, high = f"{interval}_low", f"{interval}_high"
+    needed = [*by, *metrics, low, high, "chance_uar", "seed"]
+    missing = [c for c in needed if c not in results.columns]
     if missing:
         raise KeyError(f"columns {missing} are not in the results (columns: "
-                       f"{list(results.columns)}); pass prefix='source_' for the source split?")
-    table = results[[*by, *columns]].rename(columns=columns)
-    summary = summarize_seeds(table, by=list(by), metrics=list(_METRICS), decimals=decimals)
-
-    def pct(value: float) -> str:
-        return "–" if not np.isfinite(value) else f"{100 * value:.{decimals}f}"
-
+                       f"{list(results.columns)})")
+    summary = summarize_seeds(results, by=by, metrics=[*metrics, low, high, "chance_uar"],
+                              decimals=decimals)
+    seeds = results.groupby(list(by), sort=False, dropna=False)["seed"].nunique()
     out = summary[list(by)].rename(columns=dict(names or {}))
-    out["UAR (%)"] = summary["uar"]
-    out["95 % CI of UAR (%)"] = [f"[{pct(lo)}, {pct(hi)}]" for lo, hi in
-                                 zip(summary["uar_low_mean"], summary["uar_high_mean"],
-                                     strict=True)]
-    out["WA (%)"] = summary["wa"]
-    out["chance UAR (%)"] = [pct(v) for v in summary["chance_uar_mean"]]
-    out["chance WA (%)"] = [pct(v) for v in summary["chance_wa_mean"]]
-    out["seeds"] = summary["uar_count"].astype(int)
+    for m in metrics:
+        out[METRIC_NAMES.get(m, f"{m} (%)")] = summary[m]
+    out["95 % interval (%)"] = [_interval(lo, hi, decimals) for lo, hi in
+                                zip(summary[f"{low}_mean"], summary[f"{high}_mean"],
+                                    strict=True)]
+    out["chance (%)"] = [f"{100 * c:.{decimals}f}" for c in summary["chance_uar_mean"]]
+    out["seeds"] = seeds.to_numpy()
     return out

@@ -7,6 +7,7 @@ from serlib.viz.axes import get_axes
 from serlib.viz.bars import plot_metric_bars
 from serlib.viz.confusion import plot_confusion_matrix
 from serlib.viz.history import plot_history
+from serlib.viz.source_target import plot_source_target_bars
 from serlib.viz.spectrogram import mel_band_centres, plot_log_mel
 from serlib.viz.tsne import plot_tsne
 
@@ -17,5 +18,6 @@ __all__ = [
     "plot_history",
     "plot_log_mel",
     "plot_metric_bars",
+    "plot_source_target_bars",
     "plot_tsne",
 ]

@@ -5,31 +5,28 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from serlib.evaluate import compare_runs, format_table
+from serlib.evaluate import comparison_table
 
 
-def _rows(prefix: str = "") -> pd.DataFrame:
-    return pd.DataFrame({
-        "method": ["a", "a", "b"], "seed": [0, 1, 0],
-        f"{prefix}uar": [0.5, 0.7, 0.4], f"{prefix}wa": [0.5, 0.6, 0.45],
-        f"{prefix}uar_low": [0.4, 0.6, 0.3], f"{prefix}uar_high": [0.6, 0.8, 0.5],
-        f"{prefix}chance_uar": [0.2, 0.2, 0.2], f"{prefix}chance_wa": [0.3, 0.3, 0.3]})
+def test_comparison_table_by_hand():
+    rows = pd.DataFrame({
+        "method": ["hard", "hard", "hard", "soft"], "seed": [0, 1, 2, 0],
+        "uar": [0.5, 0.6, 0.7, 0.4], "source_uar": [0.8, 0.8, 0.8, 0.9],
+        "uar_low": [0.4, 0.5, 0.6, 0.3], "uar_high": [0.6, 0.7, 0.8, 0.5],
+        "chance_uar": [0.2] * 4})
+    out = comparison_table(rows, ["method"], names={"method": "method name"})
+    assert list(out.columns) == ["method name", "UAR (%)", "source UAR (%)",
+                                 "95 % interval (%)", "chance (%)", "seeds"]
+    hard = out.iloc[0]
+    assert hard["UAR (%)"] == "60.0 ± 10.0"
+    assert hard["95 % interval (%)"] == "[50.0, 70.0]"
+    assert hard["chance (%)"] == "20.0" and hard["seeds"] == 3
+    assert out.iloc[1]["UAR (%)"] == "40.0" and out.iloc[1]["seeds"] == 1
 
 
-def test_mean_std_interval_chance():
-    table = compare_runs(_rows(), by=["method"], names={"method": "how"})
-    assert list(table["how"]) == ["a", "b"]
-    row = table.iloc[0]
-    assert row["UAR (%)"] == "60.0 ± 14.1"
-    assert row["95 % CI of UAR (%)"] == "[50.0, 70.0]"
-    assert row["WA (%)"] == "55.0 ± 7.1"
-    assert (row["chance UAR (%)"], row["chance WA (%)"], row["seeds"]) == ("20.0", "30.0", 2)
-    assert table.iloc[1]["UAR (%)"] == "40.0"  # one seed: no std
-    assert "UAR (%)" in format_table(table)
-
-
-def test_prefix_and_missing_columns():
-    table = compare_runs(_rows("source_"), by=["method"], prefix="source_")
-    assert table.iloc[0]["UAR (%)"] == "60.0 ± 14.1"
-    with pytest.raises(KeyError, match="prefix"):
-        compare_runs(_rows("source_"), by=["method"])
+def test_comparison_table_refuses_empty_or_incomplete():
+    with pytest.raises(ValueError, match="no results"):
+        comparison_table(pd.DataFrame(), ["method"])
+    with pytest.raises(KeyError, match="uar_low"):
+        comparison_table(pd.DataFrame({"method": ["a"], "seed": [0], "uar": [0.5],
+                                       "source_uar": [0.5], "chance_uar": [0.2]}), ["method"])

@@ -100,3 +100,16 @@ def test_encode_labels_and_errors():
         compute_metrics([0, 1], [0], labels=[0, 1])
     with pytest.raises(ValueError, match="empty"):
         compute_metrics([], [], labels=[0, 1])
+
+
+def test_agrees_with_sklearn_on_many_small_random_cases():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n, c = int(rng.integers(1, 30)), int(rng.integers(2, 7))
+        t, p = rng.integers(0, c, n), rng.integers(0, c, n)
+        m = compute_metrics(t, p, labels=range(c))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert m["wa"] == pytest.approx(accuracy_score(t, p), abs=1e-12)
+            assert m["uar"] == pytest.approx(balanced_accuracy_score(t, p), abs=1e-12)
+            assert m["macro_f1"] == pytest.approx(f1_score(t, p, average="macro"), abs=1e-12)
