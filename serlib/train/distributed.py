@@ -10,8 +10,9 @@ This module is the thin layer between them and the engine:
   ``MASTER_PORT``): ``nccl`` and one GPU per process when training on CUDA, ``gloo``
   otherwise;
 - :func:`rank`, :func:`world_size`, :func:`is_distributed`, :func:`is_main_process`,
-  :func:`barrier` and :func:`broadcast_object` answer 0, 1, False, True and do nothing
-  in a single process, so code that calls them runs unchanged without ``torchrun``;
+  :func:`barrier`, :func:`broadcast_object`, :func:`on_main_process` and
+  :func:`main_process_first` answer 0, 1, False, True or do nothing special in a single
+  process, so code that calls them runs unchanged without ``torchrun``;
 - :func:`gather_rows` concatenates a tensor's rows from every process (the *global
   batch*), with gradients: a term that is not a mean over utterances (MMD², the prior of
   soft pseudo-labels) is then computed on the global batch exactly as one process would;
@@ -26,8 +27,9 @@ Chapter: book/appendix_scaling.md
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import torch
@@ -38,7 +40,8 @@ from serlib.errors import ConfigError
 
 __all__ = ["TORCHRUN_VARIABLES", "barrier", "broadcast_object", "close_distributed",
            "gather_rows", "init_distributed", "is_distributed", "is_main_process",
-           "mean_over_processes", "on_main_process", "rank", "sync_buffers", "world_size"]
+           "main_process_first", "mean_over_processes", "on_main_process", "rank",
+           "sync_buffers", "world_size"]
 
 #: what ``torchrun`` sets for every process it starts
 TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
@@ -212,3 +215,19 @@ def on_main_process(fn: Callable[..., Any], *args: Any) -> Any:
     if not ok:
         raise value
     return value
+
+
+@contextlib.contextmanager
+def main_process_first() -> Iterator[None]:
+    """Rank 0 runs the block first (e.g. computes and caches features), then the others.
+
+    The others enter when rank 0 has left the block, even if it raised (they then meet the
+    same error, or read what rank 0 cached). Nothing to wait for in a single process.
+    """
+    if rank() != 0:
+        barrier()
+    try:
+        yield
+    finally:
+        if rank() == 0:
+            barrier()

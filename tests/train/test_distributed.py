@@ -1,21 +1,18 @@
-"""Data-parallel training on CPU: 2 gloo processes against 1, every method, resume, shards.
+"""Data-parallel training on CPU: 2 gloo processes against 1, every method, resume.
 
-Each test that trains starts its processes with ``torch.multiprocessing`` (``fork``: the
-children inherit the imported torch and serlib instead of importing them again, which
-keeps a test at a few seconds) and the environment ``torchrun`` would set, so the code
-path is the one ``serlib experiment run --distributed`` takes.
+The tests that train start 2 processes with ``torch.multiprocessing`` and the environment
+``torchrun`` sets (the ``run_ranks`` fixture of ``tests/conftest.py``), so the code path is
+the one ``serlib experiment run --distributed`` takes.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
-from pathlib import Path
 
 import pytest
 import torch
-import torch.multiprocessing as mp
+from torch.multiprocessing.spawn import ProcessException
 
 from serlib.adapt import build_step, get_method
 from serlib.errors import ConfigError
@@ -23,7 +20,7 @@ from serlib.evaluate import uar_selection
 from serlib.features import UtteranceDataset, eval_loader, make_loader
 from serlib.models import EmbeddingClassifier, SmallCNN
 from serlib.train import TrainConfig, fit
-from serlib.train.distributed import close_distributed, init_distributed, rank
+from serlib.train.distributed import init_distributed, rank
 from serlib.train.parallel import ShardBatchSampler, shard_loader
 
 N_MELS, NUM_CLASSES = 16, 3
@@ -104,43 +101,14 @@ def _job_with_randomness(checkpoint=None, crash_at=None) -> dict:
     return {"soft_pl": out, "dann_after": again}
 
 
-JOBS = {"every_method": _job_every_method, "with_randomness": _job_with_randomness}
-
-
-def _worker(local_rank: int, world: int, port: int, out: Path, job: str, args: tuple) -> None:
-    os.environ.update(RANK=str(local_rank), LOCAL_RANK=str(local_rank), WORLD_SIZE=str(world),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)  # 2 processes on a small CPU (and OpenMP after a fork)
-    assert init_distributed("cpu")
-    try:
-        result = JOBS[job](*args)
-        torch.save(result, out / f"rank{local_rank}.pt")
-    finally:
-        close_distributed()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def launch(job: str, out: Path, *args, nprocs: int = 2) -> list[dict]:
-    """Run ``JOBS[job](*args)`` on ``nprocs`` processes; what each rank returned."""
-    out.mkdir(parents=True, exist_ok=True)
-    mp.start_processes(_worker, args=(nprocs, _free_port(), out, job, args), nprocs=nprocs,
-                       start_method="fork")
-    return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(nprocs)]
-
-
 def _max_diff(a: dict, b: dict) -> float:
     assert a.keys() == b.keys()
     return max(float((a[k].double() - b[k].double()).abs().max()) for k in a)
 
 
 # ----------------------------------------------------------------------------- tests
-def test_two_processes_reach_the_weights_of_one_on_the_combined_batch(tmp_path):
-    ranks = launch("every_method", tmp_path)
+def test_two_processes_reach_the_weights_of_one_on_the_combined_batch(run_ranks):
+    ranks = run_ranks(_job_every_method)
     single = _job_every_method()  # this process: one process, batches of 8
     for method in METHODS:
         two, one = ranks[0][method], single[method]
@@ -155,17 +123,17 @@ def test_two_processes_reach_the_weights_of_one_on_the_combined_batch(tmp_path):
         assert two["best_epoch"] == one["best_epoch"], method
 
 
-def test_random_methods_stay_in_step_and_resume_after_a_kill(tmp_path):
-    full = launch("with_randomness", tmp_path / "full")
+def test_random_methods_stay_in_step_and_resume_after_a_kill(run_ranks, tmp_path):
+    full = run_ranks(_job_with_randomness)
     assert _max_diff(full[0]["soft_pl"]["weights"], full[1]["soft_pl"]["weights"]) == 0
     assert _max_diff(full[0]["dann_after"]["weights"], full[1]["dann_after"]["weights"]) == 0
     assert full[0]["soft_pl"]["history"].notna().all().all()
 
     ckpt = tmp_path / "run.ckpt"
-    with pytest.raises((mp.ProcessExitedException, mp.ProcessRaisedException)):  # rank 1 dies
-        launch("with_randomness", tmp_path / "killed", ckpt, 8)
+    with pytest.raises(ProcessException):  # rank 1 is killed in the third epoch
+        run_ranks(_job_with_randomness, ckpt, 8)
     assert ckpt.is_file()  # rank 0 wrote it after epoch 2
-    resumed = launch("with_randomness", tmp_path / "resumed", ckpt)
+    resumed = run_ranks(_job_with_randomness, ckpt)
     assert resumed[0]["soft_pl"]["resumed_from"] == 2
     for r in range(2):
         a, b = full[r]["soft_pl"], resumed[r]["soft_pl"]
