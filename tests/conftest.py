@@ -144,3 +144,56 @@ def batch_of() -> Callable:
         return next(iter(make_loader(dataset, batch_size=size, shuffle=False)))
 
     return make
+
+
+# --- several processes of one gloo process group (what torchrun starts), for the tests of
+# --- data-parallel training: tests/train/test_distributed.py, tests/experiments/...
+def _rank_worker(local_rank: int, world: int, port: int, out: Path, fn: Callable,
+                 args: tuple, init: bool) -> None:
+    from serlib.train.distributed import close_distributed, init_distributed
+
+    os.environ.update(RANK=str(local_rank), LOCAL_RANK=str(local_rank), WORLD_SIZE=str(world),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)  # N processes on a small CPU (and OpenMP after a fork)
+    if init:
+        assert init_distributed("cpu")
+    try:
+        torch.save(fn(*args), out / f"rank{local_rank}.pt")
+    finally:
+        close_distributed()
+
+
+@pytest.fixture
+def run_ranks(tmp_path) -> Callable[..., list]:
+    """``run_ranks(fn, *args, nprocs=2, init=True, timeout=300)``: ``fn(*args)`` on
+    ``nprocs`` CPU processes with the environment torchrun sets (and, if ``init``, the gloo
+    process group joined); returns what each rank returned. The processes are forked, so
+    they inherit the imported torch and serlib (a spawned one imports them again: seconds);
+    a child that fails fails the test (``torch.multiprocessing.spawn.ProcessException``), one
+    that hangs is killed after ``timeout`` seconds."""
+    import socket
+    import time
+
+    import torch.multiprocessing as mp
+
+    calls = {"n": 0}
+
+    def run(fn: Callable, *args, nprocs: int = 2, init: bool = True,
+            timeout: float = 300) -> list:
+        calls["n"] += 1
+        out = tmp_path / f"ranks-{calls['n']}"
+        out.mkdir()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        context = mp.start_processes(_rank_worker, args=(nprocs, port, out, fn, args, init),
+                                     nprocs=nprocs, join=False, start_method="fork")
+        deadline = time.monotonic() + timeout
+        while not context.join(timeout=1):
+            if time.monotonic() > deadline:
+                for process in context.processes:
+                    process.kill()
+                pytest.fail(f"{nprocs} processes still running after {timeout} s (a hang?)")
+        return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(nprocs)]
+
+    return run

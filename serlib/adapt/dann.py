@@ -11,6 +11,10 @@ the features learn the opposite, to hide the language::
 discriminator (with its loss) is an explicit object created by the caller
 (:func:`make_adversary`) and passed both to the step and to ``fit(extras=...)``.
 
+Under ``torchrun`` the discriminator is wrapped in DDP with the model (it is an extra of
+``fit``) and its loss is per process: it is a mean over utterances, so DDP's mean of the
+processes' gradients is the gradient on the global batch.
+
 Chapter: book/09_beyond.md
 """
 

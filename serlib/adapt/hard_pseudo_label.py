@@ -11,6 +11,11 @@ with ``ce_s`` on the labelled source batch, ``ce_t`` on the few labelled target 
 :func:`~serlib.losses.hard_pseudo_label_loss` on the ``"unlabelled"`` batch. The labels of
 unlabelled utterances are never read (the loader hides them: ``y = -1``).
 
+Under ``torchrun`` the pseudo-label term is computed on the logits of the **global**
+unlabelled batch (gathered from every process, with gradients): the threshold is per
+utterance, but ``normalize="selected"`` divides by the number of confident utterances of
+the whole batch, and ``mask_rate`` is that of the whole batch, as with one process.
+
 Chapter: book/08_pseudo_labels.md
 """
 
@@ -23,6 +28,7 @@ from torch import Tensor, nn
 from serlib.adapt.terms import labelled_terms, total, unlabelled_batch
 from serlib.features.batching import Batch
 from serlib.losses.hard_pseudo_label import hard_pseudo_label_loss
+from serlib.train.distributed import gather_rows
 
 __all__ = ["hard_pseudo_label_step"]
 
@@ -53,6 +59,7 @@ def hard_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
     u = unlabelled_batch(batches, "hard pseudo-labelling")
     terms, _ = labelled_terms(model, batches)
     logits_u = model(u.x, u.lengths)
-    pl, mask, _ = hard_pseudo_label_loss(logits_u.float(), threshold, normalize=normalize)
+    pl, mask, _ = hard_pseudo_label_loss(gather_rows(logits_u).float(), threshold,
+                                         normalize=normalize)
     return {"loss": total(terms) + pl, **terms, "pl": pl,
             "mask_rate": mask.float().mean()}

@@ -17,6 +17,14 @@ batch this is Eq. 1 to the letter (unsupervised MMD adaptation, as DDC/DAN); wit
 the supervised DA the paper evaluates. ``trade_off`` is λ; the paper does not report its
 value (we default to 1).
 
+Under ``torchrun`` the MMD² is computed on the **global batch**: every process gathers the
+features of all processes (:func:`~serlib.train.distributed.gather_rows`, with gradients)
+and computes the same term. MMD² is not a mean over utterances (the biased estimator's bias
+and the median bandwidth depend on the batch size), so a per-process MMD² would change the
+method with the number of processes; the gathered one is what one process computes on the
+combined batch. The cross-entropies are per process (DDP's mean of the means is the global
+mean).
+
 Chapter: book/07_mmd.md
 """
 
@@ -30,6 +38,7 @@ from torch import Tensor, nn
 from serlib.adapt.terms import aligned_feats, total
 from serlib.features.batching import Batch
 from serlib.losses.mmd import mmd2
+from serlib.train.distributed import gather_rows
 
 __all__ = ["mmd_between", "mmd_step"]
 
@@ -78,6 +87,7 @@ def mmd_step(model: nn.Module, batches: Mapping[str, Batch], *, frac_done: float
     Chapter: book/07_mmd.md
     """
     terms, feats_s, feats_t = aligned_feats(model, batches, "mmd_step")
-    mmd = mmd_between(feats_s, feats_t, estimator=estimator, num_kernels=num_kernels,
-                      kernel_mul=kernel_mul, bandwidth_rule=bandwidth_rule)
+    mmd = mmd_between(gather_rows(feats_s), gather_rows(feats_t),  # the global batch
+                      estimator=estimator, num_kernels=num_kernels, kernel_mul=kernel_mul,
+                      bandwidth_rule=bandwidth_rule)
     return {"loss": total(terms) + trade_off * mmd, **terms, "mmd": mmd}

@@ -8,7 +8,9 @@ pseudo-labels better; pseudo-labels add class information that MMD ignores)::
     loss = ce_s + ce_t + trade_off · MMD²(feats_s, feats_t) + pl
 
 with ``feats_t`` the features of every target utterance of the step and ``pl`` the masked
-cross-entropy on the unlabelled batch (threshold τ).
+cross-entropy on the unlabelled batch (threshold τ). Under ``torchrun`` both the MMD² and
+the pseudo-label term are computed on the global batch (see :mod:`serlib.adapt.mmd` and
+:mod:`serlib.adapt.hard_pseudo_label`).
 
 Chapter: book/09_beyond.md
 """
@@ -24,6 +26,7 @@ from serlib.adapt.mmd import mmd_between
 from serlib.adapt.terms import labelled_terms, total, unlabelled_batch
 from serlib.features.batching import Batch
 from serlib.losses.hard_pseudo_label import hard_pseudo_label_loss
+from serlib.train.distributed import gather_rows
 
 __all__ = ["mmd_hard_pseudo_label_step"]
 
@@ -64,9 +67,11 @@ def mmd_hard_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *
     feats_u = model.forward_features(u.x, u.lengths)
     logits_u = model.head(feats_u)
     parts = [feats["target"], feats_u] if "target" in feats else [feats_u]
-    mmd = mmd_between(feats["source"], torch.cat(parts), estimator=estimator,
+    mmd = mmd_between(gather_rows(feats["source"]), gather_rows(torch.cat(parts)),
+                      estimator=estimator,
                       num_kernels=num_kernels, kernel_mul=kernel_mul,
                       bandwidth_rule=bandwidth_rule)
-    pl, mask, _ = hard_pseudo_label_loss(logits_u.float(), threshold, normalize=normalize)
+    pl, mask, _ = hard_pseudo_label_loss(gather_rows(logits_u).float(), threshold,
+                                         normalize=normalize)
     return {"loss": total(terms) + trade_off * mmd + pl, **terms, "mmd": mmd, "pl": pl,
             "mask_rate": mask.float().mean()}

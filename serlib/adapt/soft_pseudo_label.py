@@ -20,6 +20,12 @@ or, without a model, from the uniform distribution. It is state the caller creat
 hands to ``fit`` as an extra (so it moves to the device and is checkpointed); the losses
 themselves stay stateless.
 
+Under ``torchrun`` the memory stays the same on every process: each step writes the
+predictions of the **global** unlabelled batch (indices and probabilities gathered from
+every process), so every process holds every update. Mixup pairs utterances within each
+process's batch (its own α); the loss, whose prior term R_A uses the batch's mean
+prediction, is computed on the gathered mixed logits and targets, i.e. on the global batch.
+
 Chapter: book/08_pseudo_labels.md
 """
 
@@ -36,6 +42,7 @@ from serlib.adapt.terms import labelled_terms, total, unlabelled_batch
 from serlib.features.batching import Batch
 from serlib.losses.mixup import mixup
 from serlib.losses.soft_pseudo_label import soft_pseudo_label_loss
+from serlib.train.distributed import gather_rows
 from serlib.train.inference import predict
 
 __all__ = ["SoftLabelMemory", "soft_label_state", "soft_pseudo_label_step"]
@@ -122,14 +129,16 @@ def soft_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
     terms, _ = labelled_terms(model, batches)
     targets = memory.read(u.index)  # (batch_u, C): the predictions of the previous visit
     with torch.no_grad():
-        memory.write(u.index, model(u.x, u.lengths).float().softmax(dim=1))
+        probs = model(u.x, u.lengths).float().softmax(dim=1)
+        memory.write(gather_rows(u.index), gather_rows(probs))  # every process's rows
     if use_mixup:
         mixed = mixup(u.x, targets, concentration=concentration)
         lengths = torch.maximum(u.lengths, u.lengths[mixed.perm])  # valid frames of either
         logits_u, soft_targets = model(mixed.x, lengths), mixed.y
     else:
         logits_u, soft_targets = model(u.x, u.lengths), targets
-    pl, parts = soft_pseudo_label_loss(logits_u.float(), soft_targets.float(),
+    pl, parts = soft_pseudo_label_loss(gather_rows(logits_u).float(),
+                                       gather_rows(soft_targets).float(),
                                        lambda_prior=lambda_prior, lambda_entropy=lambda_entropy)
     return {"loss": total(terms) + pl, **terms, "pl": pl, "pl_ce": parts["ce"],
             "prior": parts["prior"], "entropy": parts["entropy"]}

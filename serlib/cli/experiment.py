@@ -6,6 +6,8 @@
     serlib experiment run configs/cpu_ravdess_emodb.yaml --profile cpu --seeds 0 1 2
     serlib experiment plan agarla_sweeps --profile full           # list the runs only
     serlib experiment summary ~/.cache/serlib/cache/results/smoke-smoke.csv
+    serlib experiment run agarla_sweeps --profile full --shard 2/4  # part 2 of 4 of the grid
+    torchrun --nproc-per-node 4 -m serlib experiment run smoke --distributed  # 4 GPUs, 1 run
 
 ``run`` exits with 1 when a run failed (its error row is in the results file; rerun to
 retry it) or when nothing could run. ``plan`` imports no torch.
@@ -23,11 +25,35 @@ __all__ = ["add_parser"]
 PROFILE_NAMES = ("cpu", "full", "smoke")
 
 
+def _shard(args: argparse.Namespace) -> tuple[int, int] | None:
+    from serlib.experiments.grid import parse_shard
+
+    return None if args.shard is None else parse_shard(args.shard)
+
+
 def _run(args: argparse.Namespace) -> int:
+    import os
+
+    from serlib.errors import ConfigError
     from serlib.experiments import run_experiment
 
-    result = run_experiment(args.config, profile=args.profile, seeds=args.seeds,
-                            results_path=args.results, progress=not args.no_progress)
+    shard = _shard(args)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not args.distributed:
+        raise ConfigError("torchrun started several processes but --distributed is not given: "
+                          "each would run the whole grid and write the same files; add "
+                          "--distributed (or use --shard K/N for independent parts)")
+    if args.distributed:
+        from serlib.experiments.config import load_experiment
+        from serlib.train.distributed import close_distributed, init_distributed
+
+        init_distributed(load_experiment(args.config).device)
+    try:
+        result = run_experiment(args.config, profile=args.profile, seeds=args.seeds,
+                                results_path=args.results, progress=not args.no_progress,
+                                shard=shard)
+    finally:
+        if args.distributed:
+            close_distributed()
     if result.errors:
         return 1
     return 0 if result.ran or not result.skipped else 1
@@ -37,8 +63,14 @@ def _plan(args: argparse.Namespace) -> int:
     from serlib.experiments.config import load_experiment, resolve_experiment
     from serlib.experiments.grid import expand_grid
 
+    shard = _shard(args)
     plan = resolve_experiment(load_experiment(args.config), args.profile, args.seeds)
     runs, notes = expand_grid(plan)
+    total = len(runs)
+    if shard is not None:
+        from serlib.experiments.grid import shard_runs
+
+        runs = shard_runs(runs, *shard)
     print(f"{plan.config.name} [{args.profile}]: backbone {plan.config.backbone}, "
           f"recipe {plan.recipe}\nprofile {plan.profile}")
     done: set[str] = set()
@@ -54,16 +86,24 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"  [{status}] {run.key} {run.describe()}")
     for note in notes:
         print(f"  note: {note}")
-    print(f"{len(runs)} runs")
+    print(f"{len(runs)} runs" + ("" if shard is None else
+                                 f" (shard {shard[0]}/{shard[1]} of {total})"))
     return 0
 
 
 def _summary(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from serlib.evaluate import save_table_csv
     from serlib.experiments.results import read_results
     from serlib.experiments.summary import render_summary, summarize_results
 
-    summary = summarize_results(read_results(args.results))
+    tables = [read_results(path) for path in args.results]
+    merged = pd.concat(tables, ignore_index=True)
+    if len(tables) > 1:  # the same run in two files: keep its last ok row
+        ok = merged["status"].astype(str) == "ok"
+        merged = merged[ok].drop_duplicates("run_key", keep="last")
+    summary = summarize_results(merged)
     print(render_summary(summary))
     if args.out:
         save_table_csv(summary, args.out)
@@ -83,10 +123,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                        help="how much to run (default: smoke)")
         p.add_argument("--seeds", type=int, nargs="+", help="replace the config's seeds")
         p.add_argument("--results", help="results CSV (default: under $SERLIB_CACHE/results)")
+        p.add_argument("--shard", metavar="K/N",
+                       help="only part K of N of the grid (1 <= K <= N; N machines or GPUs "
+                            "share one results file)")
 
     p = sub.add_parser("run", help="run the grid (resumable: finished runs are skipped)")
     common(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--distributed", action="store_true",
+                   help="train every run data-parallel on the processes of a torchrun job "
+                        "(torchrun --nproc-per-node N -m serlib experiment run ...)")
     p.set_defaults(func=_run)
 
     p = sub.add_parser("plan", help="list the runs of the grid (and, with --check-done, "
@@ -96,7 +142,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="read the results file and mark the runs it holds")
     p.set_defaults(func=_plan)
 
-    p = sub.add_parser("summary", help="mean ± std over seeds of a results CSV")
-    p.add_argument("results", help="a results CSV written by `serlib experiment run`")
+    p = sub.add_parser("summary", help="mean ± std over seeds of results CSVs (merged)")
+    p.add_argument("results", nargs="+",
+                   help="results CSVs written by `serlib experiment run` (shards that wrote "
+                        "to separate files are merged)")
     p.add_argument("--out", help="also write the summary as CSV here")
     p.set_defaults(func=_summary)

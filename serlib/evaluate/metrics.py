@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
+
 from serlib.evaluate.encoding import check_labels, encode_labels
 
 __all__ = ["METRICS", "chance_levels", "compute_metrics", "encode_pair", "metrics_from_confusion"]

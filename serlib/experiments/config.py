@@ -48,7 +48,7 @@ __all__ = ["BACKBONE_NAMES", "DATA_KINDS", "ExperimentConfig", "ResolvedExperime
 #: ``data`` values: real corpora under the data root, or the synthetic corpus
 DATA_KINDS = ("corpora", "synthetic")
 #: the backbones an experiment may name (``serlib.experiments.backbones`` builds them)
-BACKBONE_NAMES = ("mel_stats", "small_cnn", "byols_neck", "byols", "vgg")
+BACKBONE_NAMES = ("mel_stats", "byols_embed", "small_cnn", "byols_neck", "byols", "vgg")
 #: ``protocol`` values: the paper-style 60/20/20 split, or every target speaker tested once
 PROTOCOLS = ("paper", "speaker_folds")
 #: ``normalize`` values (see serlib.features.normalize and each backbone)

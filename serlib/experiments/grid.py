@@ -14,6 +14,7 @@ Chapter: book/10_reproducing.md
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from serlib.errors import ConfigError
 from serlib.experiments.config import ResolvedExperiment, parse_task
 from serlib.experiments.weights import resolve_weights
 
-__all__ = ["RUN_FORMAT", "RunSpec", "expand_grid", "target_folds"]
+__all__ = ["RUN_FORMAT", "RunSpec", "expand_grid", "parse_shard", "shard_runs", "target_folds"]
 
 #: bumped when what a run computes changes (old results then no longer count as done)
 RUN_FORMAT = 2
@@ -200,3 +201,38 @@ def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
                                           plan.profile.name, settings, fold)
                             runs.setdefault(run.key, run)
     return list(runs.values()), notes
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` (part K of N, counted from 1) as ``(K, N)``.
+
+    Raises:
+        ConfigError: not two integers with 1 ≤ K ≤ N.
+    """
+    k, sep, n = str(text).partition("/")
+    try:
+        shard = int(k), int(n)
+    except ValueError:
+        shard = (0, 0)
+    if not sep or not 1 <= shard[0] <= shard[1]:
+        raise ConfigError(f"--shard {text!r}: write K/N with 1 <= K <= N (part K of N, "
+                          "e.g. 1/4 ... 4/4; SLURM: --shard $((SLURM_ARRAY_TASK_ID+1))/N "
+                          "with --array=0-(N-1))")
+    return shard
+
+
+def shard_runs(runs: Sequence[RunSpec], k: int, n: int) -> list[RunSpec]:
+    """Part ``k`` of ``n`` of a grid: a contiguous block of its runs, in the grid's order.
+
+    The N parts of the same grid (same config, profile and seeds) are disjoint and cover it
+    exactly once; their sizes differ by at most one. Blocks rather than every N-th run: the
+    grid is ordered by task and seed, so a block trains few source models (each is trained
+    once per task and seed, then read from disk) and prepares few tasks. Shard the whole
+    grid, never what is left of it: then a part is the same whatever is already done.
+
+    Raises:
+        ConfigError: ``k`` is not in 1..n.
+    """
+    if not 1 <= k <= n:
+        raise ConfigError(f"shard {k}/{n}: need 1 <= K <= N")
+    return list(runs[(k - 1) * len(runs) // n: k * len(runs) // n])

@@ -108,9 +108,9 @@ PROFILES: dict[str, Profile] = {
         targets=("lang_b",), synthetic="smoke",
         backbones={"agarla": "mel_stats", "baklouti": "mel_stats"}, normalize="source"),
     "cpu": Profile(
-        "cpu", "RAVDESS → EmoDB, EMOVO; pre-trained BYOL-S, frozen cached trunk: a 2-core CPU",
-        source_epochs=20, adapt_epochs=12,
-        backbones={"agarla": "byols_neck", "baklouti": "byols_neck"}),
+        "cpu", "RAVDESS → EmoDB, EMOVO; frozen pre-trained BYOL-S embeddings: a 2-core CPU",
+        source_epochs=20, adapt_epochs=20,
+        backbones={"agarla": "byols_embed", "baklouti": "byols_embed"}, normalize="speaker"),
     "full": Profile(
         "full", "paper scale: BYOL-S fine-tuned, VGG16 (ImageNet) at 224 px: a GPU",
         backbones={"agarla": "byols", "baklouti": "vgg"}),

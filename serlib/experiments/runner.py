@@ -22,6 +22,12 @@ on, the error rows are retried next time, and ``serlib experiment run`` exits no
 
 Results go to ``$SERLIB_CACHE/results/<name>-<profile>.csv`` unless a path is given.
 
+``shard=(K, N)`` runs part K of N of the grid (:func:`~serlib.experiments.grid.shard_runs`);
+N shards (machines, GPUs, SLURM array tasks) can share one results file. Inside a
+``torchrun`` process group (``serlib experiment run --distributed``) every process trains
+every run together (:func:`serlib.train.fit` is data-parallel) and only rank 0 writes
+results, models, checkpoints and messages.
+
 Chapter: book/10_reproducing.md
 """
 
@@ -60,7 +66,7 @@ from serlib.experiments.config import (
     load_experiment,
     resolve_experiment,
 )
-from serlib.experiments.grid import RUN_FORMAT, RunSpec, expand_grid
+from serlib.experiments.grid import RUN_FORMAT, RunSpec, expand_grid, shard_runs
 from serlib.experiments.profiles import Profile
 from serlib.experiments.results import append_result, read_results
 from serlib.experiments.summary import render_summary, save_summary, summarize_results
@@ -75,6 +81,7 @@ from serlib.experiments.weights import check_weights, resolve_weights
 from serlib.features import eval_loader
 from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
 from serlib.train import Predictions, Probe, predict, resolve_device
+from serlib.train.distributed import barrier, is_main_process, main_process_first
 
 __all__ = ["ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
            "save_run_bundle", "train_run"]
@@ -148,8 +155,10 @@ def _source_model(run: RunSpec, task: Task, training: TrainingData, plan: Resolv
                                  progress=progress)
     info = {**trained.selection(), "wall_time": time.perf_counter() - start}
     state = {k: v.detach().cpu() for k, v in trained.model.state_dict().items()}
-    write_with_digest(file, lambda tmp: torch.save({"state": state, "info": info}, tmp))
-    checkpoint.unlink(missing_ok=True)
+    if is_main_process():  # under torchrun, rank 0 writes; the others wait for the file
+        write_with_digest(file, lambda tmp: torch.save({"state": state, "info": info}, tmp))
+        checkpoint.unlink(missing_ok=True)
+    barrier()
     return state, info
 
 
@@ -211,7 +220,8 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
                                device=plan.config.device, checkpoint=checkpoint,
                                progress=progress, probes=probes)
         model, selection = trained.model, trained.selection()
-        checkpoint.unlink(missing_ok=True)
+        if is_main_process():
+            checkpoint.unlink(missing_ok=True)
     target_pred = predict(model, eval_loader(tests["target"]))
     scores = {**score_predictions(target_pred, labels=range(num_classes)),
               **score_split(model, tests["source"], num_classes=num_classes,
@@ -248,10 +258,11 @@ def run_one(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPat
     """Train, score and (if the config says so) bundle one run; returns its results row."""
     outcome = train_run(run, task, plan, paths, progress=progress)
     row = outcome.row
-    pred = outcome.target_predictions
-    save_table_csv(pd.DataFrame({"y_true": pred.y.numpy(), "y_pred": pred.y_pred}),
-                   paths.predictions / f"{run.key}.csv")
-    if plan.config.save_models:
+    if is_main_process():
+        pred = outcome.target_predictions
+        save_table_csv(pd.DataFrame({"y_true": pred.y.numpy(), "y_pred": pred.y_pred}),
+                       paths.predictions / f"{run.key}.csv")
+    if plan.config.save_models and is_main_process():
         row["model_path"] = str(save_run_bundle(outcome, task, plan, paths))
     row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return row
@@ -273,7 +284,8 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
                    profile: str | Profile = "smoke", seeds: Sequence[int] | None = None,
                    results_path: str | os.PathLike[str] | None = None, *,
                    progress: bool = True,
-                   log: Callable[[str], None] | None = print) -> ExperimentResult:
+                   log: Callable[[str], None] | None = print,
+                   shard: tuple[int, int] | None = None) -> ExperimentResult:
     """Run (or continue) the grid of an experiment config (see the module docstring).
 
     Args:
@@ -283,7 +295,9 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
         seeds: replace the config's seeds.
         results_path: the results CSV (default under ``$SERLIB_CACHE/results``).
         progress: show training progress bars.
-        log: where progress messages go (None: silent).
+        log: where progress messages go (None: silent; under torchrun only rank 0 logs).
+        shard: ``(K, N)``: run part K of N of the grid (the summary covers the whole grid:
+            every part's rows in the results file so far).
 
     Returns:
         The rows of this grid, their summary, the paths written, what was skipped and
@@ -292,11 +306,14 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
     Raises:
         ConfigError: the config is invalid, or the weights do not fit the backbone.
     """
+    log = log if is_main_process() else None
+    progress = progress and is_main_process()
     say = log or (lambda message: None)
     plan = _plan(config, profile, seeds)
     c = plan.config
     check_weights(c.backbone, resolve_weights(c.backbone, c.weights, c.backbone_options))
-    runs, skipped = expand_grid(plan)
+    grid, skipped = expand_grid(plan)
+    runs = grid if shard is None else shard_runs(grid, *shard)
     label = plan.profile.name + ("-dry-run" if plan.profile.dry_run else "")
     paths = ResultPaths.for_experiment(c.name, label, results_path)
     ensure_writable(paths.results.parent, what="the experiment's results, models and "
@@ -304,15 +321,17 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
     results = read_results(paths.results)
     done = set(results.loc[results["status"].astype(str) == "ok", "run_key"].astype(str))
     todo = [r for r in runs if r.key not in done]
-    say(f"{c.name} [{label}]: {len(runs)} runs, {len(runs) - len(todo)} already in "
+    part = "" if shard is None else f" (shard {shard[0]}/{shard[1]} of {len(grid)})"
+    say(f"{c.name} [{label}]: {len(runs)} runs{part}, {len(runs) - len(todo)} already in "
         f"{paths.results}")
     cache, ran, dead_tasks, errors = TaskCache(), 0, set(), []
     for number, run in enumerate(todo, start=1):
         if run.task in dead_tasks:
             continue
         try:
-            task = prepare_task(run.source, run.target, plan, cache, progress=progress,
-                                log=log)
+            with main_process_first():  # under torchrun: rank 0 caches the features first
+                task = prepare_task(run.source, run.target, plan, cache, progress=progress,
+                                    log=log)
             row = run_one(run, task, plan, paths, progress=progress)
         except CorpusNotFoundError as err:
             dead_tasks.add(run.task)
@@ -327,17 +346,22 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
             errors.append(f"{run.describe()}: {type(err).__name__}: {err}")
             say(f"[{number}/{len(todo)}] {run.describe()}: FAILED\n"
                 + "".join(traceback.format_exception(err)).rstrip())
-            results = append_result(paths.results, _error_row(run, plan, err))
+            if is_main_process():
+                results = append_result(paths.results, _error_row(run, plan, err))
+            barrier()
             continue
-        results = append_result(paths.results, row)
+        if is_main_process():
+            results = append_result(paths.results, row)
+        barrier()  # under torchrun: every process sees rank 0's files before the next run
         ran += 1
         say(f"[{number}/{len(todo)}] {run.describe()}: UAR {100 * row['uar']:.1f} % "
             f"(WA {100 * row['wa']:.1f} %, chance {100 * row['chance_uar']:.1f} %) "
             f"selected on {row['selected_on']} [{row['wall_time']:.0f} s]")
-    mine = results[results["run_key"].astype(str).isin({r.key for r in runs})
+    mine = results[results["run_key"].astype(str).isin({r.key for r in grid})
                    & (results["status"].astype(str) == "ok")]
     summary = summarize_results(mine, predictions=paths.predictions)
-    save_summary(summary, paths.summary)
+    if is_main_process():
+        save_summary(summary, paths.summary)
     say("\n" + render_summary(summary) + f"\n\nresults: {paths.results}\nsummary: {paths.summary}")
     if errors:
         say(f"{len(errors)} run(s) FAILED (error rows in {paths.results}; rerun to retry):\n"

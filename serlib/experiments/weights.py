@@ -7,6 +7,7 @@ backbone        weights (``weights:`` in an experiment, else ...)
 ==============  =========================================================================
 small_cnn       none (random initialisation; ``weights`` must be null)
 mel_stats       none (no network in front of the classifier)
+byols_embed     ``$SERLIB_BYOLS_CHECKPOINT``, else the published d512 checkpoint
 byols_neck      ``$SERLIB_BYOLS_CHECKPOINT``, else the published d512 checkpoint
 byols           (downloaded once; offline, a ``DownloadError`` says how to use a copy)
 vgg             ``$SERLIB_VGG16_WEIGHTS`` (a local copy of torchvision's
@@ -37,7 +38,7 @@ __all__ = ["BYOLS_ENV", "VGG16_ENV", "check_weights", "resolve_weights"]
 BYOLS_ENV = "SERLIB_BYOLS_CHECKPOINT"
 #: environment variable with a local copy of torchvision's VGG16 ImageNet weights
 VGG16_ENV = "SERLIB_VGG16_WEIGHTS"
-_BYOLS = ("byols", "byols_neck")
+_BYOLS = ("byols", "byols_neck", "byols_embed")
 
 
 def resolve_weights(backbone: str, weights: str | None,

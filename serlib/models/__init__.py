@@ -3,7 +3,8 @@
 
 - :class:`SmallCNN`: a small CNN on log-mels, trained from scratch.
 - :class:`EmbeddingClassifier`: projection + head on cached embeddings (the smoke and cpu
-  profiles train it), :class:`FrozenFrontClassifier` the same behind a frozen front-end.
+  profiles train it), :class:`FrozenFrontClassifier` the same behind a frozen front-end;
+  :class:`BYOLSEmbedder` the cpu profile's front-end (frozen BYOL-S, mean + std pooling).
 - :class:`VGG16Mel`: torchvision's VGG16 on log-mel images (Baklouti et al., 2024).
 - :class:`BYOLSEncoder` with :class:`BYOLSClassifier` (log-mels in) or
   :class:`BYOLSNeckClassifier` (cached trunk features in): BYOL-S (Agarla et al., 2024),
@@ -24,6 +25,7 @@ from serlib.models.byols_checkpoints import (
     load_byols_state,
 )
 from serlib.models.byols_classifier import FREEZE_MODES, BYOLSClassifier, BYOLSNeckClassifier
+from serlib.models.byols_embedder import BYOLSEmbedder, frame_affine, mean_std_pool
 from serlib.models.embedding_classifier import (
     EmbeddingClassifier,
     FrozenFrontClassifier,
@@ -43,6 +45,7 @@ __all__ = [
     "VGG16_URL",
     "VGG_LAYERS",
     "BYOLSClassifier",
+    "BYOLSEmbedder",
     "BYOLSEncoder",
     "BYOLSNeckClassifier",
     "ByolsCheckpoint",
@@ -52,9 +55,11 @@ __all__ = [
     "SmallCNN",
     "VGG16Mel",
     "fetch_byols_checkpoint",
+    "frame_affine",
     "frame_mask",
     "load_byols_encoder",
     "load_byols_state",
     "load_vgg16_imagenet",
     "masked_mean_max",
+    "mean_std_pool",
 ]

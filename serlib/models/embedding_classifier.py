@@ -23,7 +23,10 @@ from torch import Tensor, nn
 from serlib.features.mel_stats import mel_statistics
 from serlib.models.pooling import frame_mask
 
-__all__ = ["EmbeddingClassifier", "FrozenFrontClassifier", "MelStatsEncoder"]
+__all__ = ["ACTIVATIONS", "EmbeddingClassifier", "FrozenFrontClassifier", "MelStatsEncoder"]
+
+#: ``activation`` values of :class:`EmbeddingClassifier`'s projection
+ACTIVATIONS = ("relu", "none")
 
 
 class EmbeddingClassifier(nn.Module):
@@ -35,6 +38,10 @@ class EmbeddingClassifier(nn.Module):
         hidden: size of the projection (the features adaptation works on); 0: no projection,
             a linear probe whose features are the (fixed) embeddings themselves.
         dropout: dropout before the head.
+        activation: ``"relu"``: the projection is ``Linear + ReLU``; ``"none"``: ``Linear``
+            only, a low-rank linear classifier overall whose ``hidden``-d layer is still a
+            trainable feature layer for MMD and DANN (the cpu profile's choice: on
+            standardised BYOL-S embeddings it generalises across languages better).
 
     Shape:
         x: (batch, 1, in_dim, views) padded; lengths: (batch,) valid views or None.
@@ -45,13 +52,17 @@ class EmbeddingClassifier(nn.Module):
     """
 
     def __init__(self, in_dim: int, num_classes: int, *, hidden: int = 256,
-                 dropout: float = 0.3) -> None:
+                 dropout: float = 0.3, activation: str = "relu") -> None:
         super().__init__()
         if in_dim < 1 or hidden < 0:
             raise ValueError(f"in_dim={in_dim}, hidden={hidden}: need in_dim >= 1, hidden >= 0")
-        self.in_dim, self.hidden = in_dim, hidden
-        self.proj = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU()) if hidden else \
-            nn.Identity()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation={activation!r}: use one of {list(ACTIVATIONS)}")
+        self.in_dim, self.hidden, self.activation = in_dim, hidden, activation
+        layers: list[nn.Module] = [nn.Linear(in_dim, hidden)] if hidden else [nn.Identity()]
+        if hidden and activation == "relu":
+            layers.append(nn.ReLU())
+        self.proj = nn.Sequential(*layers)
         self.feature_dim = hidden or in_dim  # the size of forward_features' output
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(self.feature_dim, num_classes))
 
@@ -78,7 +89,7 @@ class EmbeddingClassifier(nn.Module):
         return self.head(self.forward_features(x, lengths))
 
     def extra_repr(self) -> str:
-        return f"in_dim={self.in_dim}, hidden={self.hidden}"
+        return f"in_dim={self.in_dim}, hidden={self.hidden}, activation={self.activation}"
 
 
 class MelStatsEncoder(nn.Module):

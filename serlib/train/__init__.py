@@ -16,8 +16,13 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "serlib.train.config": ("FitResult", "TrainConfig"),
     "serlib.train.cycling": ("Cycler",),
+    "serlib.train.distributed": (
+        "barrier", "close_distributed", "gather_rows", "init_distributed", "is_distributed",
+        "is_main_process", "world_size",
+    ),
     "serlib.train.engine": ("Probe", "StepFn", "fit"),
     "serlib.train.inference": ("Predictions", "predict"),
+    "serlib.train.parallel": ("ParallelStep", "ShardBatchSampler", "shard_loader"),
     "serlib.train.runtime": (
         "device_of", "resolve_device", "rng_state", "seed_everything", "set_rng_state",
     ),

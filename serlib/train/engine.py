@@ -11,6 +11,12 @@ Methods that need state of their own (a domain discriminator, a memory of soft
 pseudo-labels) receive it as explicit objects from the caller, who also hands them to
 :func:`fit` as ``extras`` so that they are trained, moved and checkpointed with the model.
 
+Under ``torchrun`` (a process group of more than one process) the same call trains
+data-parallel: each loader is split over the processes, the step runs behind
+DistributedDataParallel, the recorded terms are averaged over the processes, the dev
+selection and the probes run on rank 0 (their results are broadcast), and only rank 0
+writes the checkpoint and shows progress (see :mod:`serlib.train.parallel`).
+
 Read :func:`fit` from top to bottom: set-up, (resume), the epochs, the selected weights.
 
 Chapter: book/06_cross_lingual_gap.md
@@ -18,6 +24,7 @@ Chapter: book/06_cross_lingual_gap.md
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import warnings
@@ -39,6 +46,17 @@ from serlib.train.checkpoint import (
 )
 from serlib.train.config import FitResult, TrainConfig
 from serlib.train.cycling import Cycler
+from serlib.train.distributed import (
+    barrier,
+    is_distributed,
+    is_main_process,
+    mean_over_processes,
+    on_main_process,
+    rank,
+    sync_buffers,
+    world_size,
+)
+from serlib.train.parallel import ParallelStep, shard_loader
 from serlib.train.runtime import resolve_device, seed_everything, torch_threads
 from serlib.train.selection import ModelSelection, select_epoch
 
@@ -59,8 +77,8 @@ def _train_step(step_fn: StepFn, model: nn.Module, batches: Mapping, *, frac_don
         terms = step_fn(model, batches, frac_done=frac_done)
     if "loss" not in terms:
         raise ValueError(f"the step function returned {sorted(terms)}; one term must be 'loss'")
-    values = {k: float(v.detach()) if isinstance(v, Tensor) else float(v)
-              for k, v in terms.items()}
+    values = mean_over_processes({k: float(v.detach()) if isinstance(v, Tensor) else float(v)
+                                  for k, v in terms.items()})  # the same on every process
     if not math.isfinite(values["loss"]):
         raise NonFiniteError(f"{where}: the loss is {values['loss']} (terms {values}); lower "
                              "lr, check the inputs for NaN, or use a smaller trade_off")
@@ -69,6 +87,13 @@ def _train_step(step_fn: StepFn, model: nn.Module, batches: Mapping, *, frac_don
     scaler.step(optimizer)
     scaler.update()
     return values
+
+
+def _on_rank_zero(selection: ModelSelection | None) -> ModelSelection | None:
+    """``selection`` scored on rank 0 alone, its score broadcast (every process agrees)."""
+    if selection is None:
+        return None
+    return ModelSelection(selection.name, functools.partial(on_main_process, selection.score))
 
 
 def fit(model: nn.Module, step_fn: StepFn, loaders: Mapping[str, DataLoader], *,
@@ -122,6 +147,13 @@ def fit(model: nn.Module, step_fn: StepFn, loaders: Mapping[str, DataLoader], *,
         # --- set-up: seed, device, optimiser, schedule, loaders ---------------------------------
         seed_everything(config.seed)
         device = resolve_device(config.device)
+        parallel = is_distributed()
+        if parallel:  # each process takes its share of every global batch; rank 0 selects
+            loaders = {name: shard_loader(loader, rank=rank(), world_size=world_size())
+                       for name, loader in loaders.items()}
+            selection = _on_rank_zero(selection)
+            probes = {name: functools.partial(on_main_process, probe)
+                      for name, probe in (probes or {}).items()}
         modules = {"model": model, **extras}
         for module in modules.values():
             module.to(device)
@@ -137,44 +169,56 @@ def fit(model: nn.Module, step_fn: StepFn, loaders: Mapping[str, DataLoader], *,
                      scaler=scaler, cyclers=cyclers)
         # --- resume from a checkpoint of the same run, if there is one --------------------------
         state, resumed_from = TrainState(), None
+        barrier()  # what rank 0 wrote before is on disk before any process looks
         if checkpoint_path is not None and Path(checkpoint_path).is_file():
             try:
                 payload = read_checkpoint(checkpoint_path)
             except CheckpointError as err:  # damaged: never trusted, rebuilt
-                warnings.warn(f"{err} (training from the start)", CacheWarning, stacklevel=2)
-                Path(checkpoint_path).unlink()
+                barrier()
+                if is_main_process():
+                    warnings.warn(f"{err} (training from the start)", CacheWarning,
+                                  stacklevel=2)
+                    Path(checkpoint_path).unlink()
             else:
                 state = restore_checkpoint(payload, checkpoint_path, **saved)
                 resumed_from = state.epoch
+        sync_buffers(modules.values())  # every process starts from rank 0's state
+        step_call = ParallelStep(step_fn, modules, device) if parallel else step_fn
         # --- the epochs -------------------------------------------------------------------------
         bar = tqdm(total=total, initial=state.epoch * steps, desc="training",
-                   disable=not progress, leave=False)
-        while state.epoch < config.num_epochs and not state.stopped:
-            epoch = state.epoch + 1
-            for module in modules.values():
-                module.train()
-            for step in range(steps):
-                done = (epoch - 1) * steps + step
-                batches = {name: next(c).to(device) for name, c in cyclers.items()}
-                terms = _train_step(step_fn, model, batches, frac_done=done / total,
-                                    optimizer=optimizer, scaler=scaler, device=device,
-                                    where=f"epoch {epoch}, step {done}")
-                state.rows.append({"epoch": epoch, "step": done,
-                                   "lr": optimizer.param_groups[0]["lr"], **terms})
-                bar.update()
-            scheduler.step()
-            means = pd.DataFrame(state.rows[-steps:]).drop(columns=["epoch", "step", "lr"]).mean()
-            summary = {"epoch": epoch, **means.to_dict()}
-            if selection is not None:
-                summary["dev_score"] = select_epoch(model, selection, state, epoch, config.patience)
-                bar.set_postfix(dev=f"{summary['dev_score']:.3f}", best=state.best_epoch)
-            for name, probe in (probes or {}).items():
-                summary.update({f"{name}_{k}": float(v) for k, v in probe(model).items()})
-            state.epoch_rows.append(summary)
-            state.epoch = epoch
-            if checkpoint_path is not None:
-                save_checkpoint(checkpoint_path, state=state, **saved)
-        bar.close()
+                   disable=not progress or not is_main_process(), leave=False)
+        try:
+            while state.epoch < config.num_epochs and not state.stopped:
+                epoch = state.epoch + 1
+                for module in modules.values():
+                    module.train()
+                for step in range(steps):
+                    done = (epoch - 1) * steps + step
+                    batches = {name: next(c).to(device) for name, c in cyclers.items()}
+                    terms = _train_step(step_call, model, batches, frac_done=done / total,
+                                        optimizer=optimizer, scaler=scaler, device=device,
+                                        where=f"epoch {epoch}, step {done}")
+                    state.rows.append({"epoch": epoch, "step": done,
+                                       "lr": optimizer.param_groups[0]["lr"], **terms})
+                    bar.update()
+                scheduler.step()
+                sync_buffers(modules.values())  # BatchNorm statistics: rank 0's everywhere
+                means = pd.DataFrame(state.rows[-steps:]).drop(columns=["epoch", "step", "lr"])
+                summary = {"epoch": epoch, **means.mean().to_dict()}
+                if selection is not None:
+                    summary["dev_score"] = select_epoch(model, selection, state, epoch,
+                                                        config.patience)
+                    bar.set_postfix(dev=f"{summary['dev_score']:.3f}", best=state.best_epoch)
+                for name, probe in (probes or {}).items():
+                    summary.update({f"{name}_{k}": float(v) for k, v in probe(model).items()})
+                state.epoch_rows.append(summary)
+                state.epoch = epoch
+                if checkpoint_path is not None and is_main_process():
+                    save_checkpoint(checkpoint_path, state=state, **saved)
+        finally:
+            bar.close()
+            if isinstance(step_call, ParallelStep):
+                step_call.close()  # drops DDP's hooks: the model can be trained again
         # --- the selected weights ---------------------------------------------------------------
         if state.best_state is not None:
             model.load_state_dict(state.best_state)

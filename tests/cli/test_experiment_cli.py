@@ -95,3 +95,45 @@ def test_run_with_a_bad_config_is_a_clear_error(tmp_path, capsys):
     config.write_text(yaml.safe_dump({**TINY, "methods": ["magic"]}))
     assert main(["experiment", "run", str(config)]) == 2
     assert "unknown method 'magic'" in capsys.readouterr().err
+
+
+def _planned_keys(out: str) -> list[str]:
+    return [line.split()[1] for line in out.splitlines() if line.startswith("  [")]
+
+
+def test_plan_shards_cover_the_grid_exactly_once(finished, capsys):
+    grid = ["experiment", "plan", str(finished["config"]), "--seeds", "0", "1", "2"]
+    assert main(grid) == 0
+    everything = _planned_keys(capsys.readouterr().out)
+    parts = []
+    for k in (1, 2):
+        assert main([*grid, "--shard", f"{k}/2"]) == 0
+        out = capsys.readouterr().out
+        assert f"(shard {k}/2 of {len(everything)})" in out
+        parts.append(_planned_keys(out))
+    assert parts[0] + parts[1] == everything  # disjoint, complete, in the grid's order
+    assert abs(len(parts[0]) - len(parts[1])) <= 1
+
+
+def test_a_bad_shard_is_a_clear_error(finished, capsys):
+    for shard in ("0/2", "3/2", "2", "a/b"):
+        assert main(["experiment", "plan", str(finished["config"]), "--shard", shard]) == 2
+        assert "K/N" in capsys.readouterr().err
+
+
+def test_summary_merges_the_results_files_of_shards(finished, tmp_path, capsys):
+    table = read_results(finished["results"])
+    first, second = tmp_path / "shard1.csv", tmp_path / "shard2.csv"
+    table.iloc[:1].to_csv(first, index=False)
+    table.iloc[1:].to_csv(second, index=False)
+    assert main(["experiment", "summary", str(first), str(second)]) == 0
+    merged = capsys.readouterr().out
+    assert main(["experiment", "summary", str(finished["results"])]) == 0
+    assert merged == capsys.readouterr().out
+
+
+def test_several_processes_without_distributed_are_refused(finished, monkeypatch, capsys):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert main(["experiment", "run", str(finished["config"]), "--results",
+                 str(finished["results"])]) == 2
+    assert "--distributed" in capsys.readouterr().err

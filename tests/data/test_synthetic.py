@@ -125,11 +125,12 @@ def test_specs_cover_the_agarla5_emotions() -> None:
 def test_a_small_model_shows_the_cross_lingual_gap(tmp_path: Path) -> None:
     """The smoke recipe of book/06_cross_lingual_gap.md: high in-language UAR, clearly lower
     UAR on the other language's test speakers."""
-    from serlib.adapt import TrainConfig, fit, predict, seed_everything, supervised_step
+    from serlib.adapt import supervised_step
     from serlib.evaluate import compute_metrics
     from serlib.features import extract_log_mels, make_loader, mel_preset
     from serlib.features.datasets import split_datasets
     from serlib.models import SmallCNN
+    from serlib.train import TrainConfig, fit, predict, seed_everything
 
     torch.set_num_threads(2)
     emotions = ["anger", "fear", "happiness", "neutral", "sadness"]

@@ -108,7 +108,7 @@ def test_shipped_configs_are_found_by_name():
 def test_backbone_null_takes_the_profiles_backbone(write_config):
     config = load_experiment(write_config(backbone=None, backbone_options={}, recipe="baklouti"))
     assert resolve_experiment(config, "smoke").config.backbone == "mel_stats"
-    assert resolve_experiment(config, "cpu").config.backbone == "byols_neck"
+    assert resolve_experiment(config, "cpu").config.backbone == "byols_embed"
     assert resolve_experiment(config, "full").config.backbone == "vgg"
     with pytest.raises(ConfigError, match="backbone='resnet'"):
         load_experiment(write_config(backbone="resnet"))

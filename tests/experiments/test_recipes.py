@@ -79,7 +79,7 @@ def test_profiles_say_what_the_chapters_run_on():
     assert cpu.data == full.data == "corpora"
     assert cpu.tasks() == ("ravdess -> emodb", "ravdess -> emovo")
     assert full.backbone("baklouti") == "vgg" and full.backbone("agarla") == "byols"
-    assert cpu.backbone("agarla") == "byols_neck" and smoke.backbone("agarla") == "mel_stats"
+    assert cpu.backbone("agarla") == "byols_embed" and smoke.backbone("agarla") == "mel_stats"
     assert cpu.describe().index[0] == "name"
     dry = get_profile("full", dry_run=True)
     assert dry.dry_run and dry.backbones == full.backbones and dry.seeds == (0,)

@@ -47,7 +47,7 @@ def test_every_shipped_config_gets_weights_that_fit_its_backbone(name, profile, 
     monkeypatch.delenv("SERLIB_VGG16_WEIGHTS", raising=False)
     config = resolve_experiment(load_experiment(name), profile).config
     weights = resolve_weights(config.backbone, config.weights, config.backbone_options)
-    if config.backbone in ("byols", "byols_neck"):
+    if config.backbone in ("byols", "byols_neck", "byols_embed"):
         assert weights == str(byols_file)
     else:  # vgg: torchvision's download (None), small_cnn: nothing; never the BYOL-S file
         assert weights is None
@@ -64,7 +64,7 @@ def test_vgg_takes_its_own_variable(vgg_file, byols_file, monkeypatch):
 
 
 @pytest.mark.parametrize(("backbone", "which"), [("vgg", "byols"), ("byols", "vgg"),
-                                                 ("byols_neck", "vgg")])
+                                                 ("byols_embed", "vgg"), ("byols_neck", "vgg")])
 def test_weights_of_another_architecture_are_a_config_error(backbone, which, byols_file,
                                                             vgg_file):
     path = byols_file if which == "byols" else vgg_file

@@ -36,7 +36,7 @@ from serlib.models import EmbeddingClassifier, FrozenFrontClassifier
 __all__ = ["EmbeddingBackbone"]
 
 #: ``backbone_options`` of every embedding backbone (the classifier's)
-CLASSIFIER_OPTIONS = ("hidden", "dropout")
+CLASSIFIER_OPTIONS = ("hidden", "dropout", "activation")
 
 
 class EmbeddingBackbone(Backbone):
@@ -65,9 +65,16 @@ class EmbeddingBackbone(Backbone):
         """Raw embeddings of the table's rows. Shape: returns (n, dim)."""
         raise NotImplementedError
 
-    def front(self) -> tuple[nn.Module, dict[str, Any]]:
-        """The front-end as a module reading log-mels, and its bundle spec."""
+    def front(self, target_table: pd.DataFrame | None = None
+              ) -> tuple[nn.Module, dict[str, Any]]:
+        """The front-end as a module reading log-mels, and its bundle spec (``target_table``:
+        the run's target domain, for a front-end that keeps its statistics)."""
         raise NotImplementedError
+
+    def bundle_embed(self, table: pd.DataFrame) -> Tensor:
+        """Embeddings as the bundled front-end computes them (for the bundle's
+        standardisation statistics). Shape: returns (n, dim)."""
+        return self.embed(table, progress=False)
 
     # --- the Backbone interface ---------------------------------------------------------
     def _normalized(self, table: pd.DataFrame, x: Tensor) -> Tensor:
@@ -102,9 +109,9 @@ class EmbeddingBackbone(Backbone):
         if self.normalize == "source" and self.source_stats is not None:
             mean, std = (t.tolist() for t in self.source_stats)
         elif self.normalize in ("target", "speaker") and target_table is not None:
-            x = self.embed(target_table, progress=False)
+            x = self.bundle_embed(target_table)
             mean, std = x.mean(0).tolist(), x.std(0, unbiased=False).clamp(min=1e-5).tolist()
-        front, front_spec = self.front()
+        front, front_spec = self.front(target_table)
         exported = FrozenFrontClassifier(front, model, mean=mean, std=std)
         spec = {"architecture": "FrozenFrontClassifier",
                 "kwargs": {"front": front_spec, "classifier": self.model_spec(num_classes),

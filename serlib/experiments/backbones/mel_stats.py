@@ -39,5 +39,6 @@ class MelStatsBackbone(EmbeddingBackbone):
         feats = cached_log_mels(table, self.mel_config, progress=progress)
         return torch.stack([mel_statistics(f) for f in feats])  # (n, 4 n_mels)
 
-    def front(self) -> tuple[nn.Module, dict[str, Any]]:
+    def front(self, target_table: pd.DataFrame | None = None
+              ) -> tuple[nn.Module, dict[str, Any]]:
         return MelStatsEncoder(), {"architecture": "MelStatsEncoder", "kwargs": {}}

@@ -1,0 +1,115 @@
+"""Frozen BYOL-S utterance embeddings, corrected per speaker (the cpu profile's backbone).
+
+The cpu profile trains only a small classifier (:class:`~serlib.models.EmbeddingClassifier`,
+by default a low-rank linear one: ``Linear(1024, 64)``, dropout, ``Linear(64, 5)``) on
+embeddings computed once per utterance (:class:`~serlib.models.BYOLSEmbedder`):
+
+1. log-mels standardised per utterance (Agarla et al., Sec. 5.2), through the frozen conv
+   trunk of the pre-trained BYOL-S (cached on disk: :func:`~serlib.features.cached_trunk_features`);
+2. each **speaker's** trunk frames re-standardised with their own statistics and mapped
+   onto those of the source training frames (no labels used; transductive, like the
+   ``speaker`` normalisation of :mod:`.embedding`);
+3. BYOL-S's first ``fc`` layer (frozen), then the mean and standard deviation over frames;
+4. the experiment's ``normalize`` option on the embeddings (the cpu profile: ``speaker``).
+
+A run then takes about a second on one CPU thread, so every chapter can compare methods
+over three seeds and speaker folds. A bundle corrects frames with the statistics of the
+run's target domain as a whole (one recording has no speaker statistics; see
+:meth:`ByolsEmbedBackbone.export`).
+
+Chapter: book/04_source_models.md
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from serlib.experiments.backbones.embedding import EmbeddingBackbone
+from serlib.experiments.config import ExperimentConfig
+from serlib.experiments.weights import resolve_weights
+from serlib.features import cached_trunk_features, mel_preset
+from serlib.models import BYOLSEmbedder, load_byols_encoder, mean_std_pool
+
+__all__ = ["ByolsEmbedBackbone"]
+
+#: the classifier's defaults on these embeddings (``backbone_options`` override them)
+DEFAULTS = {"hidden": 64, "dropout": 0.3, "activation": "none"}
+
+
+def _stats(frames: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-channel mean and standard deviation. Shape: frames (n, c); returns two (c,)."""
+    return frames.mean(0), frames.std(0, unbiased=False)
+
+
+class ByolsEmbedBackbone(EmbeddingBackbone):
+    """Cached BYOL-S trunk → per-speaker frame correction → ``fc`` layer 1 → mean + std."""
+
+    name = "byols_embed"
+
+    def __init__(self, config: ExperimentConfig, source_table: pd.DataFrame) -> None:
+        weights = resolve_weights(config.backbone or self.name, config.weights,
+                                  dict(config.backbone_options))
+        self.embedder = BYOLSEmbedder(load_byols_encoder(weights, progress=False))
+        self.mel_config = mel_preset("byols", normalize="utterance")
+        self.dim = self.embedder.dim
+        self._frames: dict[str, Tensor] = {}  # trunk frames by path, read once from the cache
+        train = source_table[source_table["split"] == "train"]
+        source = torch.cat(self._trunk(train))  # (frames of source train, trunk_dim)
+        self.embedder.set_statistics(*_stats(source), *_stats(source))
+        super().__init__(config, source_table)
+
+    def _classifier_options(self) -> dict[str, Any]:
+        return {**DEFAULTS, **super()._classifier_options()}
+
+    def _trunk(self, table: pd.DataFrame, progress: bool = False) -> list[Tensor]:
+        """Trunk frames of every row. Shape: each (frames/8, trunk_dim)."""
+        paths = [str(p) for p in table["path"]]
+        todo = table[[p not in self._frames for p in paths]]
+        if len(todo):
+            feats = cached_trunk_features(todo, self.embedder.encoder, self.mel_config,
+                                          stats=None, progress=progress)
+            for path, f in zip(todo["path"], feats, strict=True):
+                self._frames[str(path)] = f[0].T.float()  # (1, c, frames/8) -> (frames/8, c)
+        return [self._frames[p] for p in paths]
+
+    def embed_groups(self, table: pd.DataFrame, groups: list[str], *,
+                     progress: bool = False) -> Tensor:
+        """Embeddings with each group's frames corrected by the group's statistics.
+
+        Shape:
+            returns (len(table), 2 d).
+        """
+        frames = self._trunk(table, progress)
+        out = torch.empty(len(table), self.dim)
+        rows_of: dict[str, list[int]] = {}
+        for i, g in enumerate(groups):
+            rows_of.setdefault(g, []).append(i)
+        with torch.no_grad():
+            for rows in rows_of.values():
+                mean, std = _stats(torch.cat([frames[i] for i in rows]))
+                for i in rows:
+                    f = self.embedder.neck(frames[i], mean, std)  # (frames/8, d)
+                    out[i] = mean_std_pool(f[None])[0]  # (1, frames/8, d) -> (2 d,)
+        return out
+
+    def embed(self, table: pd.DataFrame, *, progress: bool) -> Tensor:
+        return self.embed_groups(table, [str(s) for s in table["speaker"]], progress=progress)
+
+    def bundle_embed(self, table: pd.DataFrame) -> Tensor:
+        return self.embed_groups(table, ["domain"] * len(table))
+
+    def front(self, target_table: pd.DataFrame | None = None) -> tuple[nn.Module, dict[str, Any]]:
+        front = copy.deepcopy(self.embedder)
+        if target_table is not None:  # the target domain's frame statistics, as a whole
+            mean, std = _stats(torch.cat(self._trunk(target_table)))
+            front.set_statistics(mean, std, self.embedder.source_mean,
+                                 self.embedder.source_std)
+        encoder = {"architecture": "BYOLSEncoder",
+                   "kwargs": {"d": self.embedder.encoder.d,
+                              "n_mels": self.embedder.encoder.n_mels}}
+        return front, {"architecture": "BYOLSEmbedder", "kwargs": {"encoder": encoder}}
