@@ -11,7 +11,8 @@ import numpy as np
 
 from serlib.evaluate.metrics import METRICS, compute_metrics, encode_pair, metrics_from_confusion
 
-__all__ = ["bootstrap_ci", "bootstrap_distribution", "metrics_with_ci"]
+__all__ = ["bootstrap_ci", "bootstrap_distribution", "check_interval_args", "metrics_with_ci",
+           "percentile_interval"]
 
 _CHUNK = 256  # resamples per vectorised block (bounds memory at 256·n indices)
 
@@ -47,14 +48,16 @@ def bootstrap_distribution(y_true: Iterable[Hashable], y_pred: Iterable[Hashable
     return {m: np.concatenate(v) for m, v in parts.items()}
 
 
-def _check(metric: str, confidence: float) -> None:
+def check_interval_args(metric: str, confidence: float) -> None:
+    """Refuse an unknown metric or a confidence outside (0, 1) (``ValueError``)."""
     if metric not in METRICS:
         raise ValueError(f"metric={metric!r} is not one of {METRICS}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence={confidence} must lie strictly between 0 and 1")
 
 
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` share of bootstrap ``values``: ``(low, high)``."""
     tail = 100.0 * (1.0 - confidence) / 2.0
     low, high = np.percentile(values, [tail, 100.0 - tail])
     return float(low), float(high)
@@ -92,9 +95,9 @@ def bootstrap_ci(
 
     Chapter: book/05_measuring.md
     """
-    _check(metric, confidence)
+    check_interval_args(metric, confidence)
     dist = bootstrap_distribution(y_true, y_pred, labels=labels, n_boot=n_boot, seed=seed)
-    return _interval(dist[metric], confidence)
+    return percentile_interval(dist[metric], confidence)
 
 
 def metrics_with_ci(y_true: Iterable[Hashable], y_pred: Iterable[Hashable], *,
@@ -107,10 +110,10 @@ def metrics_with_ci(y_true: Iterable[Hashable], y_pred: Iterable[Hashable], *,
 
     Chapter: book/05_measuring.md
     """
-    _check("uar", confidence)
+    check_interval_args("uar", confidence)
     y_true, y_pred = list(y_true), list(y_pred)
     out = compute_metrics(y_true, y_pred, labels=labels)
     dist = bootstrap_distribution(y_true, y_pred, labels=labels, n_boot=n_boot, seed=seed)
     for m in METRICS:
-        out[f"{m}_low"], out[f"{m}_high"] = _interval(dist[m], confidence)
+        out[f"{m}_low"], out[f"{m}_high"] = percentile_interval(dist[m], confidence)
     return out

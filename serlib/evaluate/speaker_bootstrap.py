@@ -17,6 +17,7 @@ from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 
+from serlib.evaluate.bootstrap import check_interval_args, percentile_interval
 from serlib.evaluate.metrics import METRICS, encode_pair, metrics_from_confusion
 
 __all__ = ["speaker_bootstrap_ci", "speaker_bootstrap_distribution"]
@@ -97,12 +98,7 @@ def speaker_bootstrap_ci(y_true: Iterable[Hashable], y_pred: Iterable[Hashable],
 
     Chapter: book/05_measuring.md
     """
-    if metric not in METRICS:
-        raise ValueError(f"metric={metric!r} is not one of {METRICS}")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence={confidence} must lie strictly between 0 and 1")
+    check_interval_args(metric, confidence)
     dist = speaker_bootstrap_distribution(y_true, y_pred, speakers, labels=labels,
                                           n_boot=n_boot, seed=seed)
-    tail = 100.0 * (1.0 - confidence) / 2.0
-    low, high = np.percentile(dist[metric], [tail, 100.0 - tail])
-    return float(low), float(high)
+    return percentile_interval(dist[metric], confidence)

@@ -34,6 +34,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
         "save_run_bundle", "train_run",
     ),
+    "serlib.experiments.scaling": ("ScalingWork", "data_parallel_timing"),
     "serlib.experiments.study": ("Study",),
     "serlib.experiments.summary": ("render_summary", "summarize_results"),
     "serlib.experiments.task": ("Task", "TaskCache", "prepare_task", "run_datasets"),

@@ -101,6 +101,9 @@ class ExperimentConfig:
             ``utterance``, ``source`` (source train), ``target`` (each domain's own,
             unlabelled) or ``speaker`` (each speaker's own, unlabelled); None: the
             profile's. Which modes a backbone supports is in its docstring.
+        adabn: re-estimate the model's BatchNorm statistics on the unlabelled target
+            training utterances before testing (AdaBN; ``serlib.train.adabn``); only for
+            backbones whose trained model runs BatchNorm layers (``small_cnn``, ``byols``).
         weights: pre-trained weights of the backbone: a local file or a registry name.
             None: the backbone's default (BYOL-S: ``$SERLIB_BYOLS_CHECKPOINT``, else the
             published d512 checkpoint; VGG16: ``$SERLIB_VGG16_WEIGHTS``, else torchvision's
@@ -132,6 +135,7 @@ class ExperimentConfig:
     backbone: str | None = None
     backbone_options: Mapping[str, Any] = field(default_factory=dict)
     normalize: str | None = None
+    adabn: bool = False
     weights: str | None = None
     recipe: str = "agarla"
     train: Mapping[str, Any] = field(default_factory=dict)
@@ -162,6 +166,8 @@ class ExperimentConfig:
         if self.normalize is not None and self.normalize not in NORMALIZE_MODES:
             raise ConfigError(f"{where}: normalize={self.normalize!r}; use one of "
                               f"{list(NORMALIZE_MODES)} (or null: the profile's)")
+        if not isinstance(self.adabn, bool):
+            raise ConfigError(f"{where}: adabn={self.adabn!r}; use true or false")
         for n in self.n_labels:
             if not (n == "all" or (isinstance(n, int) and not isinstance(n, bool) and n >= 0)):
                 raise ConfigError(f"{where}: n_labels entry {n!r}; use integers >= 0 or 'all'")

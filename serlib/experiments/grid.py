@@ -114,6 +114,7 @@ def _settings(plan: ResolvedExperiment) -> dict[str, Any]:
             "label_set": c.label_set, "merges": list(c.merges), "split_seed": c.split_seed,
             "backbone": c.backbone, "backbone_options": dict(c.backbone_options),
             "normalize": c.normalize, "protocol": c.protocol, "n_folds": c.n_folds,
+            **({"adabn": True} if c.adabn else {}),
             "weights": _weights_id(c.backbone, c.weights, dict(c.backbone_options)),
             "recipe": config_to_dict(plan.recipe),
             "profile": {k: v for k, v in config_to_dict(plan.profile).items()

@@ -47,6 +47,7 @@ from typing import Any
 
 import pandas as pd
 import torch
+from torch.utils.data import ConcatDataset
 
 import serlib
 from serlib.config import config_hash
@@ -55,6 +56,7 @@ from serlib.errors import (
     CacheWarning,
     CheckpointError,
     ChecksumError,
+    ConfigError,
     CorpusNotFoundError,
     SplitError,
 )
@@ -80,7 +82,7 @@ from serlib.experiments.training import (
 from serlib.experiments.weights import check_weights, resolve_weights
 from serlib.features import eval_loader
 from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
-from serlib.train import Predictions, Probe, predict, resolve_device
+from serlib.train import Predictions, Probe, predict, reestimate_batchnorm, resolve_device
 from serlib.train.distributed import barrier, is_main_process, main_process_first
 
 __all__ = ["ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
@@ -169,7 +171,8 @@ def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
             "threshold": run.threshold, "trade_off": run.trade_off,
             "hyper": json.dumps(run.hyper, sort_keys=True), "seed": run.seed,
             "profile": run.profile, "backbone": plan.config.backbone,
-            "normalize": plan.config.normalize, "protocol": plan.config.protocol,
+            "normalize": plan.config.normalize, "adabn": plan.config.adabn,
+            "protocol": plan.config.protocol,
             "fold": run.fold,
             "recipe": plan.recipe.name, "label_set": plan.config.label_set,
             "serlib_version": serlib.__version__}
@@ -193,6 +196,22 @@ class RunOutcome:
     trained: Trained | None
     row: dict[str, Any]
     target_predictions: Predictions
+
+
+def _adabn(model: torch.nn.Module, training: TrainingData, plan: ResolvedExperiment) -> None:
+    """AdaBN: BatchNorm statistics from every target training utterance (labels unused).
+
+    The source test split is then scored by the same re-estimated model: what the source
+    language pays for the target's statistics.
+    """
+    pool = ConcatDataset([training.target_labelled, training.target_unlabelled])
+    if len(pool) == 0:
+        raise ConfigError("adabn: the target has no training utterance to estimate BatchNorm "
+                          "statistics on")
+    if not reestimate_batchnorm(model, eval_loader(pool)):
+        raise ConfigError(f"adabn: the {plan.config.backbone} model runs no BatchNorm layer "
+                          "(its trunk is frozen and cached, or it has none); use "
+                          "small_cnn or byols, or set adabn: false")
 
 
 def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPaths, *,
@@ -222,6 +241,8 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
         model, selection = trained.model, trained.selection()
         if is_main_process():
             checkpoint.unlink(missing_ok=True)
+    if plan.config.adabn:
+        _adabn(model, training, plan)
     target_pred = predict(model, eval_loader(tests["target"]))
     scores = {**score_predictions(target_pred, labels=range(num_classes)),
               **score_split(model, tests["source"], num_classes=num_classes,

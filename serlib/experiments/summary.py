@@ -30,7 +30,7 @@ __all__ = ["CONDITION", "render_summary", "save_summary", "summarize_results"]
 
 #: the columns that define a condition (the seeds of a condition are summarised)
 CONDITION = ("source", "target", "method", "n_labels", "threshold", "trade_off", "normalize",
-             "protocol")
+             "adabn", "protocol")
 
 
 def _hyper(value: float) -> str:
@@ -77,6 +77,7 @@ def summarize_results(results: pd.DataFrame, *, predictions: str | os.PathLike[s
         table[col] = table[col].map(_hyper)
     for col in ("normalize", "protocol"):
         table[col] = table[col].fillna("–") if col in table else "–"
+    table["adabn"] = table["adabn"].fillna(False).astype(bool) if "adabn" in table else False
     if "fold" not in table:
         table["fold"] = np.nan
     summary = summarize_seeds(table, by=list(CONDITION), metrics=metrics)

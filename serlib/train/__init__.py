@@ -1,4 +1,5 @@
-"""The training engine: :func:`fit`, its config, checkpoints, loaders that cycle, inference.
+"""The training engine: :func:`fit`, its config, checkpoints, loaders that cycle, inference,
+test-time BatchNorm re-estimation.
 
 Everything here is method-agnostic: a method is a step function (see :mod:`serlib.adapt`)
 and a run's model selection is a :class:`ModelSelection` handed to :func:`fit`.
@@ -10,6 +11,7 @@ from serlib._lazy import lazy_exports
 
 #: module -> the public names it defines that this package re-exports (imported on first use)
 _MODULES: dict[str, tuple[str, ...]] = {
+    "serlib.train.adabn": ("batchnorm_layers", "reestimate_batchnorm"),
     "serlib.train.checkpoint": (
         "CHECKPOINT_VERSION", "TrainState", "load_checkpoint", "read_checkpoint",
         "restore_checkpoint", "save_checkpoint",

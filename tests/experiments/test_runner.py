@@ -160,3 +160,25 @@ def test_speaker_fold_protocol_tests_every_target_speaker_once_and_pools(write_c
     assert summary.loc["zero_shot", "pooled_n"] == 40 and summary.loc["mmd", "folds"] == 4
     assert summary.loc["zero_shot", "pooled_uar_low"] <= summary.loc["zero_shot", "pooled_uar"]
     assert set(table["protocol"]) == {"speaker_folds"}
+
+
+def test_adabn_reestimates_batchnorm_on_the_target_and_is_recorded(write_config, tmp_path):
+    config = write_config(adabn=True, methods=["zero_shot", "transfer"])
+    result = run_experiment(config, "smoke", results_path=tmp_path / "a.csv", progress=False,
+                            log=None)
+    assert result.ran == 2 and not result.errors
+    table = read_results(tmp_path / "a.csv")
+    assert table["adabn"].astype(str).str.lower().eq("true").all()
+    plain = run_experiment(write_config(methods=["zero_shot"]), "smoke",
+                           results_path=tmp_path / "a.csv", progress=False, log=None)
+    assert plain.ran == 1  # a different condition: its own run key and row
+    assert set(plain.summary["adabn"]) == {False}  # the summary of this grid only
+    assert len(read_results(tmp_path / "a.csv")) == 3
+
+
+def test_adabn_on_a_backbone_without_batchnorm_is_a_config_error(write_config, tmp_path):
+    config = write_config(adabn=True, backbone="mel_stats", backbone_options={"hidden": 8},
+                          methods=["zero_shot"])
+    result = run_experiment(config, "smoke", results_path=tmp_path / "b.csv", progress=False,
+                            log=None)
+    assert result.errors and "BatchNorm" in str(read_results(tmp_path / "b.csv")["error"][0])
