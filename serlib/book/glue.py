@@ -23,7 +23,8 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     Args:
         name: the key the prose uses; unique in the chapter. Prefix it with the chapter
             number (``gap_06``), so that pages can reference each other's values.
-        value: any object; its plain-text representation is what ``{glue:text}`` shows,
+        value: any object (a NumPy or torch scalar becomes the Python number, so that
+            the page shows ``0.5``, not ``np.float64(0.5)``); its plain-text representation is what ``{glue:text}`` shows,
             and a format spec after the name (``{glue:text}`gap_06:.1f```) formats numbers.
         display: also show the value in the cell's output.
 
@@ -33,6 +34,8 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     if not name or not all(ch.isalnum() or ch in "_-" for ch in name):
         raise ValueError(f"glue name {name!r}: use letters, digits, '_' and '-' only "
                          "(e.g. 'gap_06')")
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        value = value.item()  # a NumPy/torch scalar: its plain repr is np.float64(...)
     try:
         from myst_nb import glue as myst_glue
     except ImportError:  # Colab or plain Jupyter: the prose is not rendered there

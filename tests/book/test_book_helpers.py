@@ -63,3 +63,15 @@ def test_glue_does_nothing_without_myst_nb(monkeypatch) -> None:
 def test_glue_rejects_names_a_role_cannot_reference(name: str) -> None:
     with pytest.raises(ValueError, match="glue name"):
         glue(name, 1)
+
+
+def test_glue_shows_numpy_scalars_as_plain_numbers(monkeypatch) -> None:
+    pytest.importorskip("myst_nb")
+    import myst_nb.ext.glue as myst_glue
+    import numpy as np
+
+    shown = []
+    monkeypatch.setattr(myst_glue, "ipy_display", lambda *a, **k: shown.append((a, k)))
+    glue("uar_06", np.float64(0.625))
+    (args, _), = shown
+    assert "0.625" in str(args[0]) and "np.float64" not in str(args[0])
