@@ -84,7 +84,7 @@ def test_parser_argument_replaces_the_specs_parser(make_corpus) -> None:
 
 def test_duplicate_id_is_refused_unless_replace() -> None:
     register_corpus(make_spec())
-    with pytest.raises(CorpusRegistrationError, match="already registered.*replace=True"):
+    with pytest.raises(CorpusRegistrationError, match=r"already registered.*replace=True"):
         register_corpus(make_spec())
     register_corpus(make_spec(language="Sardinian"), replace=True)
     assert get_corpus("mylab").language == "Sardinian"
