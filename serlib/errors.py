@@ -19,6 +19,7 @@ __all__ = [
     "ChecksumError",
     "ConfigError",
     "CorpusNotFoundError",
+    "CorpusRegistrationError",
     "CorpusVerificationError",
     "DataWarning",
     "DownloadError",
@@ -43,6 +44,10 @@ class ConfigError(SerlibError, ValueError):
 
 class CorpusNotFoundError(SerlibError, FileNotFoundError):
     """A corpus folder is missing or does not look like the corpus it should hold."""
+
+
+class CorpusRegistrationError(SerlibError, ValueError):
+    """A corpus plug-in is malformed or its id is already taken (serlib.data.register_corpus)."""
 
 
 class CorpusVerificationError(SerlibError):

@@ -4,7 +4,15 @@ Chapter: book/02_corpora.md
 """
 
 from serlib.data.audio import AudioInfo, audio_info, load_audio
-from serlib.data.corpora import CORPORA, CorpusSpec, Utterance, corpus_ids, get_corpus
+from serlib.data.corpora import (
+    CORPORA,
+    CorpusSpec,
+    NameParseError,
+    Utterance,
+    corpus_ids,
+    get_corpus,
+)
+from serlib.data.corpora.base import name_parser
 from serlib.data.domain_tables import load_domain_tables
 from serlib.data.fetch import download_archive, extract_archive, fetch_corpus
 from serlib.data.fewshot import few_label_subset
@@ -24,6 +32,12 @@ from serlib.data.metadata import (
     resolve_corpus_root,
     scan,
     summarize_corpus,
+)
+from serlib.data.plugins import (
+    load_corpus_plugins,
+    register_corpus,
+    registered_root,
+    unregister_corpus,
 )
 from serlib.data.registry import SOURCES, Archive, Source, get_source, manual_instructions
 from serlib.data.root import cache_root, corpus_dir, data_root, ensure_writable
@@ -61,6 +75,7 @@ __all__ = [
     "AudioInfo",
     "CorpusScan",
     "CorpusSpec",
+    "NameParseError",
     "ScreenResult",
     "Source",
     "SyntheticConfig",
@@ -91,10 +106,14 @@ __all__ = [
     "load_audio",
     "load_corpora",
     "load_corpus",
+    "load_corpus_plugins",
     "load_domain_tables",
     "load_split",
     "manual_instructions",
     "mapping_counts",
+    "name_parser",
+    "register_corpus",
+    "registered_root",
     "resolve_corpus_root",
     "save_split",
     "scan",
@@ -104,6 +123,11 @@ __all__ = [
     "split_id",
     "summarize_corpus",
     "synthetic_config",
+    "unregister_corpus",
     "utterance_keys",
     "verify_corpus",
 ]
+
+# plug-ins named in $SERLIB_CORPUS_PLUGINS or published as "serlib.corpora" entry points;
+# one that fails is a warning, never a failed import (serlib.data.plugins)
+load_corpus_plugins(strict=False)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from serlib.config import load_config
 from serlib.data.corpora import get_corpus
+from serlib.data.plugins import registered_root
 from serlib.data.root import cache_root, corpus_dir
 from serlib.data.scan import CorpusScan, scan_corpus
 from serlib.data.synthetic import (
@@ -38,10 +39,12 @@ PathLike = str | os.PathLike[str]
 def resolve_corpus_root(corpus: str, root: PathLike | None = None) -> Path:
     """The folder of ``corpus``: ``root/<corpus>`` if that exists, else ``root`` itself.
 
-    With ``root=None`` this is ``serlib.data.corpus_dir(corpus)`` (``$SERLIB_DATA/<corpus>``).
+    With ``root=None`` this is the folder a plug-in corpus was registered with
+    (:func:`serlib.data.register_corpus`), else ``serlib.data.corpus_dir(corpus)``
+    (``$SERLIB_DATA/<corpus>``).
     """
     if root is None:
-        return corpus_dir(corpus)
+        return registered_root(corpus) or corpus_dir(corpus)
     root = Path(root).expanduser()
     return root / corpus if (root / corpus).is_dir() else root
 

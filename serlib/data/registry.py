@@ -94,14 +94,20 @@ SOURCES: dict[str, Source] = {
 
 
 def get_source(corpus: str) -> Source:
-    """The download source of a corpus (raises CorpusNotFoundError for an unknown id)."""
-    return SOURCES[get_corpus(corpus).id]
+    """The download source of a corpus (raises CorpusNotFoundError for an unknown id).
+
+    A plug-in corpus (:func:`serlib.data.register_corpus`) without an entry in
+    :data:`SOURCES` is a manual one: its instructions point at its spec's ``source``.
+    """
+    spec = get_corpus(corpus)
+    return SOURCES.get(spec.id) or Source(
+        spec.id, (), f"{spec.name} is a plug-in corpus: get it from {spec.source}.")
 
 
 def manual_instructions(corpus: str) -> str:
     """What a user does to get ``corpus`` without serlib downloading it."""
     spec = get_corpus(corpus)
-    source = SOURCES[spec.id]
+    source = get_source(spec.id)
     return (f"{spec.name} ({spec.licence}).\n  {source.instructions}\n  Then import the folder: "
             f"serlib data fetch {spec.id} --from-dir /path/to/folder\n  (or point "
             f"SERLIB_DATA at a folder that holds it as {spec.id}/)")
