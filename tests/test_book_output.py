@@ -58,7 +58,12 @@ def test_every_plotting_cell_has_its_figure(chapter: Path) -> None:
 def test_generated_notebooks_install_serlib_on_colab_at_a_pinned_release() -> None:
     for chapter in CHAPTERS:
         rel = chapter.relative_to(REPO).with_suffix(".ipynb")
-        for folder in (builder.NOTEBOOKS, builder.STUDENT_NOTEBOOKS):
+        excluded = chapter.with_suffix("").relative_to(REPO).as_posix() in \
+            builder.student_excluded()
+        assert not (excluded and (builder.STUDENT_NOTEBOOKS / rel).exists()), \
+            f"{rel}: a page kept out of the student edition has a student notebook"
+        for folder in (builder.NOTEBOOKS,) if excluded else (builder.NOTEBOOKS,
+                                                              builder.STUDENT_NOTEBOOKS):
             notebook = builder.nbformat.read(folder / rel, as_version=4)
             first = notebook.cells[0].source
             assert 'if "google.colab" in sys.modules' in first

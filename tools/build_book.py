@@ -222,7 +222,8 @@ def source_notebook(chapter: Path, *, ref: str | None = None) -> nbformat.Notebo
 
 
 def make_notebook(chapter: Path, *, ref: str | None = None) -> Path:
-    """Write the Colab/download notebook of ``chapter`` (and its student copy); return it.
+    """Write the Colab/download notebook of ``chapter`` (and its student copy, unless its
+    front matter says ``student_edition: false``); return it.
 
     For a reader in plain Jupyter or Colab, ``{include}`` directives are inlined and the
     runtime substitutions filled in with the last measurements.
@@ -236,9 +237,13 @@ def make_notebook(chapter: Path, *, ref: str | None = None) -> Path:
     out = NOTEBOOKS / rel
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, out)
+    student_copy = STUDENT_NOTEBOOKS / rel
+    if chapter.with_suffix("").relative_to(REPO).as_posix() in student_excluded():
+        student_copy.unlink(missing_ok=True)  # the instructor guide: no student copy at all
+        return out
     student = book_student.strip_notebook(notebook, where=str(rel))
-    (STUDENT_NOTEBOOKS / rel).parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(student, STUDENT_NOTEBOOKS / rel)
+    student_copy.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(student, student_copy)
     return out
 
 

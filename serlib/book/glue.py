@@ -24,8 +24,9 @@ def glue(name: str, value: Any, display: bool = False) -> None:
         name: the key the prose uses; unique in the chapter. Prefix it with the chapter
             number (``gap_06``), so that pages can reference each other's values.
         value: any object (a NumPy or torch scalar becomes the Python number, so that
-            the page shows ``0.5``, not ``np.float64(0.5)``); its plain-text representation is what ``{glue:text}`` shows,
-            and a format spec after the name (``{glue:text}`gap_06:.1f```) formats numbers.
+            the page shows ``0.5``, not ``np.float64(0.5)``); its plain-text representation
+            is what ``{glue:text}`` shows, and a format spec after the name
+            (``{glue:text}`gap_06:.1f```) formats numbers.
         display: also show the value in the cell's output.
 
     Raises:

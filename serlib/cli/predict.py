@@ -4,6 +4,7 @@
 
     serlib predict MODEL.pt hello.wav angry.flac           # a table, one row per file
     serlib predict MODEL.pt *.wav --json                   # JSON, for scripts
+    serlib predict MODEL.pt speaker1/*.wav --calibrate     # statistics from these files
 
 ``MODEL.pt`` is a model bundle: ``serlib experiment run`` saves one per run (in the
 ``<results>-models`` folder), ``serlib.experiments.save_model_bundle`` writes your own. It
@@ -30,6 +31,14 @@ def _predict(args: argparse.Namespace) -> int:
     from serlib.experiments.bundles import load_model_bundle, predict_recordings
 
     bundle = load_model_bundle(args.model)
+    if args.calibrate:  # one estimate from every file: a file that cannot be read stops it
+        from serlib.experiments.calibration import calibrated_bundle
+
+        try:
+            bundle = calibrated_bundle(bundle, args.files)
+        except (SerlibError, ValueError) as err:
+            print(f"serlib: error: --calibrate: {err}", file=sys.stderr)
+            return 1
     tables, failed = [], []
     for file in args.files:
         try:
@@ -64,4 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("model", help="a model bundle (.pt) saved by serlib")
     parser.add_argument("files", nargs="+", help="audio files (WAV, FLAC, AIFF, ...)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="re-estimate the model's statistics on these files first (>= 10 "
+                             "unlabelled recordings of one speaker or corpus; no labels)")
     parser.set_defaults(func=_predict)

@@ -18,6 +18,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ModelBundle", "build_model", "load_model_bundle", "predict_recordings",
         "save_model_bundle",
     ),
+    "serlib.experiments.calibration": ("MIN_RECORDINGS", "calibrated_bundle"),
     "serlib.experiments.config": (
         "ExperimentConfig", "ResolvedExperiment", "find_config", "load_experiment", "parse_task",
         "resolve_experiment", "shipped_configs",

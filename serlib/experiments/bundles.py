@@ -207,13 +207,16 @@ def normalise(x: Tensor, norm_stats: dict[str, Any] | None) -> Tensor:
     return apply_norm_stats(x, NormStats.from_dict(norm_stats))  # type: ignore[return-value]
 
 
-def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[str]]
-                       ) -> pd.DataFrame:
+def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[str]], *,
+                       calibrate: bool = False) -> pd.DataFrame:
     """Class probabilities of each recording (whole utterance, the training front-end).
 
     Args:
         bundle: a loaded model bundle (:func:`load_model_bundle`).
         paths: audio files (any format libsndfile reads; resampled as needed).
+        calibrate: first re-estimate the bundle's statistics on these recordings
+            (:func:`serlib.experiments.calibration.calibrated_bundle`: at least 10 of one
+            speaker or corpus, no labels), as training did for every speaker.
 
     Returns:
         One row per file: ``file``, ``prediction`` and one probability column per class,
@@ -233,9 +236,14 @@ def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[st
         warnings.warn("this model was trained on serlib's synthetic corpus (the smoke "
                       "profile): its predictions on real recordings mean nothing; use a "
                       "bundle trained on real corpora (the cpu or full profile)", stacklevel=2)
+    paths = [Path(p) for p in paths]
+    if calibrate:
+        from serlib.experiments.calibration import calibrated_bundle
+
+        bundle = calibrated_bundle(bundle, paths)
     front_end = LogMel(bundle.mel_config)
     with torch.no_grad():
-        rows = [_predict_file(bundle, front_end, Path(path)) for path in paths]
+        rows = [_predict_file(bundle, front_end, path) for path in paths]
     return pd.DataFrame(rows)
 
 
