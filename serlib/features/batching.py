@@ -79,7 +79,8 @@ def pad_collate(items: Sequence[tuple[Tensor, int, int]], *, multiple: int = 8) 
 
     Args:
         items: what :class:`UtteranceDataset` returns.
-        multiple: pad the time axis to a multiple of this (CNNs that pool by 8 need it).
+        multiple: pad the time axis to a multiple of this (CNNs that pool by 8 need it);
+            items of one frame each (one embedding per utterance) are stacked unpadded.
 
     Shape:
         each item's feats: (..., frames), e.g. log-mels (1, n_mels, frames) or cached
@@ -87,10 +88,13 @@ def pad_collate(items: Sequence[tuple[Tensor, int, int]], *, multiple: int = 8) 
     """
     lengths = torch.tensor([f.shape[-1] for f, _, _ in items])
     frames = int(lengths.max())
-    frames = -(-frames // multiple) * multiple
-    x = items[0][0].new_zeros((len(items), *items[0][0].shape[:-1], frames))
-    for i, (f, _, _) in enumerate(items):
-        x[i, ..., : f.shape[-1]] = f
+    if frames == 1 and int(lengths.min()) == 1:  # one view each (cached embeddings): no
+        x = torch.stack([f for f, _, _ in items])  # padding, which would multiply the work
+    else:
+        frames = -(-frames // multiple) * multiple
+        x = items[0][0].new_zeros((len(items), *items[0][0].shape[:-1], frames))
+        for i, (f, _, _) in enumerate(items):
+            x[i, ..., : f.shape[-1]] = f
     y = torch.tensor([label for _, label, _ in items], dtype=torch.long)
     index = torch.tensor([idx for _, _, idx in items], dtype=torch.long)
     return Batch(x, lengths, y, index)
