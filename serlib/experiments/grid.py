@@ -119,7 +119,7 @@ def _settings(plan: ResolvedExperiment) -> dict[str, Any]:
             "recipe": config_to_dict(plan.recipe),
             "profile": {k: v for k, v in config_to_dict(plan.profile).items()
                         if k in ("name", "source_epochs", "adapt_epochs", "steps_per_epoch",
-                                 "max_per_speaker_emotion", "dry_run")}}
+                                 "max_per_speaker_emotion", "dry_run", "batch_size")}}
 
 
 def _labels_for(method: Method, values: tuple[int | str, ...]) -> tuple[list[int | str], str]:

@@ -14,9 +14,9 @@ not fit the machine; it never changes the code path:
   weights at 224 px (Baklouti et al.), the papers' schedules.
 
 ``get_profile(name, dry_run=True)`` caps any profile to a handful of steps and utterances
-(one epoch of two steps, one utterance per speaker and emotion, one seed) while keeping
-its data, backbones and code path: the ``full`` dry run proves the GPU path runs end to end
-on a CPU before anyone pays for a GPU.
+(one epoch of two steps of 8 utterances, one utterance per speaker and emotion, one seed)
+while keeping its data, backbones and code path: the ``full`` dry run proves the GPU path
+runs end to end on a CPU before anyone pays for a GPU.
 
 The values live here only: chapters print them (``profile.describe()``) instead of keeping
 a table of their own.
@@ -51,6 +51,7 @@ class Profile:
         source_epochs: replaces the recipe's source epochs (None: keep the recipe's).
         adapt_epochs: replaces the recipe's adaptation epochs.
         steps_per_epoch: replaces the recipe's steps per epoch.
+        batch_size: replaces the recipe's batch size (None: keep the recipe's).
         max_per_speaker_emotion: keep at most this many utterances of each speaker and
             emotion (None: all). Speakers are all kept, so splits stay speaker-independent.
         data: ``"synthetic"`` or ``"corpora"`` (real corpora under ``$SERLIB_DATA``).
@@ -70,6 +71,7 @@ class Profile:
     adapt_epochs: int | None = None
     steps_per_epoch: int | None = None
     max_per_speaker_emotion: int | None = None
+    batch_size: int | None = None
     data: str = "corpora"
     source: str = "ravdess"
     targets: tuple[str, ...] = ("emodb", "emovo")
@@ -117,7 +119,7 @@ PROFILES: dict[str, Profile] = {
 }
 
 #: what a dry run changes in any profile
-DRY_RUN = {"source_epochs": 1, "adapt_epochs": 1, "steps_per_epoch": 2,
+DRY_RUN = {"source_epochs": 1, "adapt_epochs": 1, "steps_per_epoch": 2, "batch_size": 8,
            "max_per_speaker_emotion": 1, "seeds": (0,), "dry_run": True}
 
 
@@ -130,10 +132,11 @@ def get_profile(name: str, *, dry_run: bool = False) -> Profile:
 
 
 def apply_profile(recipe: Recipe, profile: Profile | str) -> Recipe:
-    """``recipe`` with the profile's epochs and steps per epoch (its data cap is the
+    """``recipe`` with the profile's epochs, steps per epoch and batch size (its data cap is the
     caller's business: see ``Profile.max_per_speaker_emotion``)."""
     profile = get_profile(profile) if isinstance(profile, str) else profile
-    changes = {k: getattr(profile, k) for k in ("source_epochs", "adapt_epochs", "steps_per_epoch")
+    changes = {k: getattr(profile, k)
+               for k in ("source_epochs", "adapt_epochs", "steps_per_epoch", "batch_size")
                if getattr(profile, k) is not None}
     return dataclasses.replace(recipe, **changes)
 
