@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 import yaml
-from scipy import signal
 
 from serlib.atomic import atomic_path
 from serlib.config import config_hash, config_replace, config_to_dict
@@ -336,6 +335,8 @@ def _f0_contour(n: int, sample_rate: int, accents: np.ndarray, spk: SpeakerSpec,
     semitones = semitones + lang.final * last
     f0 = spk.f0 * 2.0 ** (semitones / 12.0)
     # slow random wander (jitter) and tremor
+    from scipy import signal  # scipy.signal takes seconds to import: on first use
+
     wander = signal.lfilter([0.002], [1, -0.998], rng.standard_normal(n))
     wander = wander / (np.std(wander) + 1e-9)
     f0 = f0 * (1 + e * emo.jitter * wander)
@@ -362,6 +363,8 @@ def synthesize_utterance(spk: SpeakerSpec, emotion: str, rng: np.random.Generato
     Shape:
         returns (num_samples,).
     """
+    from scipy import signal  # on first use, as in _f0_contour
+
     lang = LANGUAGE_SPECS[spk.language]
     emo = EMOTION_SPECS[emotion]
     e = spk.expressiveness

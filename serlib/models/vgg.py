@@ -33,7 +33,6 @@ from pathlib import Path
 
 import torch
 from torch import Tensor, nn
-from torchvision.models import VGG16_Weights, vgg16
 
 from serlib.data.root import cache_root, ensure_writable
 from serlib.errors import CheckpointError, DownloadError
@@ -45,7 +44,7 @@ __all__ = ["VGG16_URL", "VGG_LAYERS", "VGG16Mel", "load_vgg16_imagenet"]
 log = logging.getLogger(__name__)
 
 #: torchvision's ImageNet weights for VGG16 (the file name carries its hash prefix)
-VGG16_URL = VGG16_Weights.IMAGENET1K_V1.url
+VGG16_URL = "https://download.pytorch.org/models/vgg16-397923af.pth"  # torchvision's IMAGENET1K_V1
 VGG_LAYERS = ("conv", "fc1", "fc2")
 
 
@@ -113,6 +112,8 @@ def load_vgg16_imagenet(weights_path: str | os.PathLike[str] | None = None, *,
             f"VGG16Mel(..., weights_path='/path/to/{local.name}') (or put it at {local}); "
             "pretrained=False gives a random initialisation (what CI uses).")
     ensure_writable(folder, what="the downloaded VGG16 weights")
+    from torchvision.models import VGG16_Weights  # torchvision imports in seconds: on use
+
     state = VGG16_Weights.IMAGENET1K_V1.get_state_dict(progress=progress, model_dir=str(folder),
                                                        check_hash=True)
     check_finite_state(state, source=str(local))
@@ -145,6 +146,8 @@ class VGG16Mel(nn.Module):
         super().__init__()
         size = VGG_IMAGE_SIZES[image_size] if isinstance(image_size, str) else int(image_size)
         self.to_image = MelImage(size)  # validates the size before any heavy work
+        from torchvision.models import vgg16  # torchvision takes seconds to import: on use
+
         state = (load_vgg16_imagenet(weights_path, progress=progress)
                  if pretrained or weights_path is not None else None)
         if state is None:

@@ -114,3 +114,12 @@ def test_weights_path_errors(tmp_path: Path) -> None:
     torch.save({"features.0.weight": torch.zeros(64, 3, 3, 3)}, small)
     with pytest.raises(CheckpointError, match="missing keys"):
         VGG16Mel(5, weights_path=small)
+
+
+def test_the_weights_url_is_torchvisions() -> None:
+    """VGG16_URL is written out (torchvision imports only when a VGG is built)."""
+    from torchvision.models import VGG16_Weights
+
+    from serlib.models import VGG16_URL
+
+    assert VGG16_URL == VGG16_Weights.IMAGENET1K_V1.url
