@@ -295,6 +295,11 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
                             source=f"{config.name}: profiles.{base.name}", **over["recipe"])
     if prof.dry_run:
         recipe = apply_profile(recipe, prof)
+        if config.backbone == "vgg" and "image_size" not in config.backbone_options:
+            # the same code path on 64 px images: VGG16 at 224 px takes minutes per step
+            # on a CPU (a dry run checks that the GPU path runs, not what it scores)
+            config = dataclasses.replace(config, backbone_options={
+                **config.backbone_options, "image_size": 64})
     return ResolvedExperiment(config=config, profile=prof, recipe=recipe,
                               seeds=tuple(seeds) if seeds else
                               (prof.seeds if prof.dry_run else tuple(config.seeds)))

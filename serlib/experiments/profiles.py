@@ -14,7 +14,8 @@ not fit the machine; it never changes the code path:
   weights at 224 px (Baklouti et al.), the papers' schedules.
 
 ``get_profile(name, dry_run=True)`` caps any profile to a handful of steps and utterances
-(one epoch of two steps of 8 utterances, one utterance per speaker and emotion, one seed)
+(one epoch of two steps of 8 utterances, one utterance per speaker and emotion, one seed;
+VGG16 on 64 px images unless the experiment sets ``image_size``)
 while keeping its data, backbones and code path: the ``full`` dry run proves the GPU path
 runs end to end on a CPU before anyone pays for a GPU.
 

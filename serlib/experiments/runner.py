@@ -306,7 +306,8 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
                    results_path: str | os.PathLike[str] | None = None, *,
                    progress: bool = True,
                    log: Callable[[str], None] | None = print,
-                   shard: tuple[int, int] | None = None) -> ExperimentResult:
+                   shard: tuple[int, int] | None = None,
+                   cache: TaskCache | None = None) -> ExperimentResult:
     """Run (or continue) the grid of an experiment config (see the module docstring).
 
     Args:
@@ -317,6 +318,8 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
         results_path: the results CSV (default under ``$SERLIB_CACHE/results``).
         progress: show training progress bars.
         log: where progress messages go (None: silent; under torchrun only rank 0 logs).
+        cache: prepared domains, backbones and inputs to reuse (a ``Study``'s, when its
+            grid has the same data and backbone settings); None: a fresh one.
         shard: ``(K, N)``: run part K of N of the grid (the summary covers the whole grid:
             every part's rows in the results file so far).
 
@@ -345,7 +348,8 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
     part = "" if shard is None else f" (shard {shard[0]}/{shard[1]} of {len(grid)})"
     say(f"{c.name} [{label}]: {len(runs)} runs{part}, {len(runs) - len(todo)} already in "
         f"{paths.results}")
-    cache, ran, dead_tasks, errors = TaskCache(), 0, set(), []
+    cache = TaskCache() if cache is None else cache
+    ran, dead_tasks, errors = 0, set(), []
     for number, run in enumerate(todo, start=1):
         if run.task in dead_tasks:
             continue

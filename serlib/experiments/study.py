@@ -125,6 +125,9 @@ class Study:
         config = self.config(methods=methods, targets=targets, n_labels=tuple(n_labels),
                              save_models=False, **changes)
         label = self.profile.name + ("-dry-run" if self.profile.dry_run else "")
+        # the study's prepared tasks serve the grid unless a change alters data or backbone
+        same_inputs = not set(changes) - {"thresholds", "trade_offs", "hyper"}
         return run_experiment(config, self.profile, seeds=seeds,
                               results_path=ResultPaths.for_experiment(self.name, label).results,
-                              progress=False, log=None)
+                              progress=False, log=None,
+                              cache=self._cache if same_inputs else None)

@@ -91,10 +91,10 @@ class ByolsEmbedBackbone(EmbeddingBackbone):
             rows_of.setdefault(g, []).append(i)
         with torch.no_grad():
             for rows in rows_of.values():
-                mean, std = _stats(torch.cat([frames[i] for i in rows]))
-                for i in rows:
-                    f = self.embedder.neck(frames[i], mean, std)  # (frames/8, d)
-                    out[i] = mean_std_pool(f[None])[0]  # (1, frames/8, d) -> (2 d,)
+                h = torch.cat([frames[i] for i in rows])  # (group's frames, trunk_dim)
+                f = self.embedder.neck(h, *_stats(h))  # (group's frames, d): one call
+                for i, part in zip(rows, f.split([len(frames[i]) for i in rows]), strict=True):
+                    out[i] = mean_std_pool(part[None])[0]  # (1, frames/8, d) -> (2 d,)
         return out
 
     def embed(self, table: pd.DataFrame, *, progress: bool) -> Tensor:
