@@ -182,3 +182,14 @@ def test_chapter_states_measured_runtimes_only(chapter: Path) -> None:
     assert not re.search(r"about \d+ (?:s|seconds?|min|minutes?|hours?)\b", text)
     code = [c for c in jupytext.read(chapter).cells if c.cell_type == "code"]
     assert code and "report(" in code[-1].source, "the last cell prints the stopwatch"
+
+
+def test_the_bibliography_parses_and_every_cited_key_is_in_it() -> None:
+    pybtex = pytest.importorskip("pybtex.database")
+    bib = pybtex.parse_file(str(REPO / "book" / "references.bib"))
+    keys = set(bib.entries)
+    cited = set()
+    for page in (REPO / "book").glob("*.md"):
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", page.read_text(encoding="utf-8")):
+            cited.update(k.strip() for k in group.split(","))
+    assert not cited - keys, f"cited but not in book/references.bib: {sorted(cited - keys)}"

@@ -126,7 +126,7 @@ def test_a_small_model_shows_the_cross_lingual_gap(tmp_path: Path) -> None:
     """The smoke recipe of book/06_cross_lingual_gap.md: high in-language UAR, clearly lower
     UAR on the other language's test speakers."""
     from serlib.adapt import supervised_step
-    from serlib.evaluate import compute_metrics
+    from serlib.evaluate import compute_metrics, uar_selection
     from serlib.features import extract_log_mels, make_loader, mel_preset
     from serlib.features.datasets import split_datasets
     from serlib.models import SmallCNN
@@ -146,8 +146,7 @@ def test_a_small_model_shows_the_cross_lingual_gap(tmp_path: Path) -> None:
     fit(model, supervised_step,
         {"source": make_loader(sets["lang_a"]["train"], batch_size=16, shuffle=True)},
         config=TrainConfig(num_epochs=25, lr=1e-3, seed=0),
-        dev_loader=make_loader(sets["lang_a"]["dev"], batch_size=64, shuffle=False),
-        progress=False)
+        selection=uar_selection(sets["lang_a"]["dev"], "source_dev"), progress=False)
     uar = {}
     for lang in ("lang_a", "lang_b"):
         pred = predict(model, make_loader(sets[lang]["test"], batch_size=64, shuffle=False))
