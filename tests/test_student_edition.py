@@ -21,7 +21,16 @@ builder = sys.modules.setdefault("build_book", importlib.util.module_from_spec(s
 if not hasattr(builder, "REPO"):
     spec.loader.exec_module(builder)
 EDITION = builder.Edition(os.environ.get("BOOK_PROFILE", "smoke"))
-CHAPTERS = builder.chapter_sources()
+EXCLUDED = builder.student_excluded()  # e.g. the instructor guide: not in the student edition
+CHAPTERS = [c for c in builder.chapter_sources()
+            if c.with_suffix("").relative_to(REPO).as_posix() not in EXCLUDED]
+
+
+@pytest.mark.parametrize("name", sorted(EXCLUDED))
+def test_pages_kept_out_of_the_student_edition_are_absent_from_it(name: str) -> None:
+    assert EDITION.html(student=True).exists(), "run `make book-student` first"
+    assert not (EDITION.html(student=True) / f"{name}.html").exists()
+    assert not (builder.STUDENT_NOTEBOOKS / f"{name}.ipynb").exists()
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
@@ -44,7 +53,9 @@ def test_exercises_keep_their_numbers(chapter: Path) -> None:
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         titles[student] = [" ".join(t.get_text(" ").split())
                            for t in soup.select(".exercise .admonition-title")]
-    number = int(chapter.stem.split("_")[0])
     assert titles[True] == titles[False] and titles[True]
-    assert all(re.match(rf"Exercise {number}\.\d+", t) for t in titles[True]), titles[True]
+    prefix = chapter.stem.split("_")[0]
+    if prefix.isdigit():  # numbered chapters: "Exercise 6.1", ...; appendices: unnumbered
+        assert all(re.match(rf"Exercise {int(prefix)}\.\d+", t) for t in titles[True]), \
+            titles[True]
     assert not any("solution" in t.lower() for t in titles[True])
