@@ -229,7 +229,9 @@ def make_notebook(chapter: Path, *, ref: str | None = None) -> Path:
     runtime substitutions filled in with the last measurements.
     """
     notebook = source_notebook(chapter, ref=ref)
-    subs = book_runtimes.substitutions(book_runtimes.load(RUNTIMES), [chapter.stem])
+    stems = list(dict.fromkeys([*(c.stem for c in chapter_sources()), chapter.stem]))
+    subs = book_runtimes.substitutions(book_runtimes.load(RUNTIMES), stems)  # every page's:
+    # the instructor guide tabulates the other chapters' runtimes
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source = _render_for_jupyter(cell.source, chapter.parent, subs)
