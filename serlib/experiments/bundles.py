@@ -247,12 +247,24 @@ def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[st
     return pd.DataFrame(rows)
 
 
-def _predict_file(bundle: ModelBundle, front_end: LogMel, path: Path) -> dict[str, Any]:
-    """One row of :func:`predict_recordings`."""
+def recording_log_mels(bundle: ModelBundle, front_end: LogMel, path: Path) -> Tensor:
+    """A recording's log-mels as the bundle's model reads them (front-end, normalisation).
+
+    Raises:
+        RecordingNotFoundError: the file does not exist.
+
+    Shape:
+        returns (1, 1, n_mels, frames).
+    """
     if not path.is_file():
         raise RecordingNotFoundError(f"{path}: no such recording; check the path")
     wave = torch.from_numpy(load_audio(path, sample_rate=bundle.mel_config.sample_rate))
-    x = normalise(front_end(wave[None]), bundle.norm_stats)  # (1, 1, n_mels, frames)
+    return normalise(front_end(wave[None]), bundle.norm_stats)
+
+
+def _predict_file(bundle: ModelBundle, front_end: LogMel, path: Path) -> dict[str, Any]:
+    """One row of :func:`predict_recordings`."""
+    x = recording_log_mels(bundle, front_end, path)  # (1, 1, n_mels, frames)
     frames = x.shape[-1]
     x = torch.nn.functional.pad(x, (0, -frames % 8))  # models pool time by 8
     logits = bundle.model(x, torch.tensor([frames])).float()

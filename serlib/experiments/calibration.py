@@ -29,11 +29,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import torch
-from torch import Tensor
 
-from serlib.data import load_audio
-from serlib.errors import RecordingNotFoundError
-from serlib.experiments.bundles import ModelBundle, normalise
+from serlib.experiments.bundles import ModelBundle, recording_log_mels
 from serlib.features import LogMel
 from serlib.models import FrozenFrontClassifier
 
@@ -41,18 +38,6 @@ __all__ = ["MIN_RECORDINGS", "calibrated_bundle"]
 
 #: fewer recordings than this give statistics too noisy to standardise 1024 dimensions
 MIN_RECORDINGS = 10
-
-
-def _log_mels(bundle: ModelBundle, paths: list[Path]) -> list[Tensor]:
-    """Each recording's normalised log-mels. Shape: each (1, 1, n_mels, frames)."""
-    front_end = LogMel(bundle.mel_config)
-    out = []
-    for path in paths:
-        if not path.is_file():
-            raise RecordingNotFoundError(f"{path}: no such recording; check the path")
-        wave = torch.from_numpy(load_audio(path, sample_rate=bundle.mel_config.sample_rate))
-        out.append(normalise(front_end(wave[None]), bundle.norm_stats))
-    return out
 
 
 def calibrated_bundle(bundle: ModelBundle, paths: Iterable[str | os.PathLike[str]]
@@ -82,7 +67,8 @@ def calibrated_bundle(bundle: ModelBundle, paths: Iterable[str | os.PathLike[str
                          f"speaker or corpus, got {len(paths)}; record more, or predict "
                          "without calibration")
     model = copy.deepcopy(bundle.model).eval()
-    xs = _log_mels(bundle, paths)
+    front_end = LogMel(bundle.mel_config)
+    xs = [recording_log_mels(bundle, front_end, p) for p in paths]  # each (1, 1, n_mels, T)
     front = model.front
     with torch.no_grad():
         if hasattr(front, "set_statistics"):  # BYOLSEmbedder: frame statistics first
