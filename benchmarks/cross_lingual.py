@@ -10,14 +10,23 @@ and WA as mean ± std over folds × seeds, the UAR pooled over every target utte
 its 95 % bootstrap interval, the chance level, and the papers' published numbers beside
 them. ``--json FILE`` writes one record per row with at least ``source``, ``target``,
 ``method``, ``n_labels``, ``protocol``, ``uar_mean``, ``uar_std``, ``wa_mean``, ``wa_std``,
-``seeds``. It also reports seconds per run and the peak memory of the process.
+``seeds``. It also reports seconds per run and the peak memory of each process.
+
+``--jobs N`` (default: 2, or the CPU count if lower) runs the grid as N shards in N
+processes, one CPU thread each, into the same results file (``serlib experiment run
+--shard K/N`` does the same by hand); the features are computed once, before the shards
+start. The rows do not depend on N: every run is seeded and trains on one thread.
+``--refine none`` runs the grid without test-time speaker-centroid refinement (the
+config's ``refine``), for the ablation.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import dataclasses
 import json
+import multiprocessing
 import os
 import resource
 import sys
@@ -39,26 +48,96 @@ def _paper(row: pd.Series, published: pd.DataFrame) -> str:
                      for r in rows.itertuples()) or "–"
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory in MB (Linux: VmHWM, which a spawned process
+    does not inherit from its parent; elsewhere ru_maxrss)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _shard(config, profile: str, seeds, results: Path, k: int, n: int) -> tuple[int, float]:
+    """Run part ``k`` of ``n`` of the grid in a worker process: runs done, peak MB."""
+    import torch
+
+    from serlib.experiments import run_experiment
+
+    torch.set_num_threads(1)
+    result = run_experiment(config, profile, seeds=seeds, results_path=results,
+                            progress=False, log=None, shard=(k, n))
+    return result.ran, _peak_mb()
+
+
+def _prepare(config, profile: str, seeds) -> float:
+    """Compute (or read) every task's features once, before the shards start; peak MB."""
+    from serlib.experiments import TaskCache, parse_task, prepare_task, resolve_experiment
+
+    plan, cache = resolve_experiment(config, profile, seeds), TaskCache()
+    for task in plan.config.tasks:  # the profile's tasks
+        prepare_task(*parse_task(task), plan, cache)
+    return _peak_mb()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default="cpu", choices=["smoke", "cpu", "full"])
     parser.add_argument("--protocol", default="speaker_folds", choices=["speaker_folds", "paper"])
+    parser.add_argument("--refine", choices=["none", "speaker_centroids"], default=None,
+                        help="replace the config's test-time refinement (the ablation)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="processes, each running one shard of the grid on one thread")
     parser.add_argument("--cold", action="store_true",
                         help="a fresh SERLIB_CACHE too (features computed from scratch)")
     parser.add_argument("--json", type=Path, help="write the table as JSON records here")
     args = parser.parse_args()
+    if args.jobs < 1:
+        parser.error(f"--jobs {args.jobs}: use 1 or more")
     work = Path(tempfile.mkdtemp(prefix="serlib-cross-lingual-"))
     if args.cold:
         os.environ["SERLIB_CACHE"] = str(work / "cache")
-    from serlib.experiments import load_experiment, published_table, run_experiment
+    from serlib.experiments import (
+        load_experiment,
+        parse_task,
+        published_table,
+        resolve_experiment,
+        run_experiment,
+    )
 
-    config = dataclasses.replace(load_experiment("cross_lingual"), protocol=args.protocol)
+    config = load_experiment("cross_lingual")
+    config = dataclasses.replace(config, protocol=args.protocol,
+                                 refine=args.refine or config.refine)
+    results = work / "cross_lingual.csv"
     start = time.perf_counter()
-    result = run_experiment(config, args.profile, seeds=args.seeds,
-                            results_path=work / "cross_lingual.csv", progress=False, log=None)
+    peaks: dict[str, float] = {}
+    if args.jobs > 1:  # the main process loads no data: features, then the shards, elsewhere
+        spawn = multiprocessing.get_context("spawn")  # no fork of a process running torch
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            peaks["features"] = pool.submit(_prepare, config, args.profile, args.seeds).result()
+        with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:
+            parts = [pool.submit(_shard, config, args.profile, args.seeds, results, k,
+                                 args.jobs) for k in range(1, args.jobs + 1)]
+            for k, part in enumerate(parts, start=1):
+                peaks[f"shard {k}"] = part.result()[1]
+    result = run_experiment(config, args.profile, seeds=args.seeds, results_path=results,
+                            progress=False, log=None)  # one process: the rest, and the summary
     wall = time.perf_counter() - start
     summary, published = result.summary, published_table()
+    if not summary.empty:  # the config's order of tasks, methods and budgets (shards interleave)
+        tasks = {parse_task(t): i for i, t in
+                 enumerate(resolve_experiment(config, args.profile).config.tasks)}
+        methods = {m: i for i, m in enumerate(config.methods)}
+        order = summary.assign(
+            _t=[tasks.get((s, t), len(tasks)) for s, t in
+                zip(summary["source"], summary["target"], strict=True)],
+            _m=summary["method"].map(methods),
+            _n=pd.to_numeric(summary["n_labels"], errors="coerce").fillna(1e9))
+        summary = order.sort_values(["_t", "_m", "_n"], kind="stable").drop(
+            columns=["_t", "_m", "_n"]).reset_index(drop=True)
     if summary.empty:
         print("no results: " + "; ".join(result.skipped + result.errors))
         return 1
@@ -74,21 +153,30 @@ def main() -> int:
             _paper(r, published) for _, r in summary.iterrows()]})
     print(shown.to_markdown(index=False))
     runs = len(result.results)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\n{runs} runs ({result.ran} run now, {len(result.errors)} failed) in {wall:.0f} s: "
-          f"{wall / max(result.ran, 1):.2f} s per run; peak memory {peak:.0f} MB; "
-          f"profile {args.profile}, protocol {args.protocol}, "
+    peaks["main"] = _peak_mb()
+    shards = [v for k, v in peaks.items() if k.startswith("shard")]
+    memory = ", ".join(f"{k} {v:.0f}" for k, v in peaks.items())
+    if shards:  # the features' process ends before the shards start
+        at_once = peaks["main"] + max(sum(shards), peaks["features"])
+        memory += f"; at most {at_once:.0f} at once"
+    print(f"\n{runs} runs ({len(result.errors)} failed) in {wall:.0f} s with {args.jobs} "
+          f"process(es): {wall / max(runs, 1):.2f} s per run (wall); peak memory (MB) "
+          f"{memory}; "
+          f"profile {args.profile}, protocol {args.protocol}, refine {config.refine}, "
           f"{'cold' if args.cold else 'warm'} feature cache; results {result.paths.results}")
     if args.json:
         records = [{"source": r["source"], "target": r["target"], "method": r["method"],
                     "n_labels": str(r["n_labels"]), "protocol": args.protocol,
+                    "refine": config.refine,
                     "uar_mean": r["uar_mean"], "uar_std": r["uar_std"],
                     "wa_mean": r["wa_mean"], "wa_std": r["wa_std"], "seeds": int(r["seeds"]),
                     "folds": int(r["folds"]), "pooled_uar": r["pooled_uar"],
                     "pooled_uar_low": r["pooled_uar_low"],
                     "pooled_uar_high": r["pooled_uar_high"], "chance_uar": r["chance_uar"]}
                    for _, r in summary.iterrows()]
-        args.json.write_text(json.dumps({"wall_s": wall, "runs": runs, "rows": records},
+        args.json.write_text(json.dumps({"wall_s": wall, "runs": runs, "jobs": args.jobs,
+                                         "refine": config.refine, "peak_mb": peaks,
+                                         "rows": records},
                                         indent=2, default=float))
         print(f"json: {args.json}")
     return 1 if result.errors else 0

@@ -21,6 +21,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "serlib.adapt.mmd": ("mmd_between", "mmd_step"),
     "serlib.adapt.mmd_hard_pseudo_label": ("mmd_hard_pseudo_label_step",),
     "serlib.adapt.soft_pseudo_label": ("SoftLabelMemory", "soft_pseudo_label_step"),
+    "serlib.adapt.speaker_centroids": ("speaker_centroid_scores",),
     "serlib.adapt.supervised": ("supervised_step",),
     "serlib.adapt.terms": (
         "CE_TERMS", "encode", "labelled_cross_entropy", "labelled_terms", "target_feats", "total",

@@ -38,7 +38,9 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "serlib.experiments.scaling": ("ScalingWork", "data_parallel_timing"),
     "serlib.experiments.study": ("Study",),
     "serlib.experiments.summary": ("render_summary", "summarize_results"),
-    "serlib.experiments.task": ("Task", "TaskCache", "prepare_task", "run_datasets"),
+    "serlib.experiments.task": (
+        "Task", "TaskCache", "prepare_task", "run_datasets", "run_target_table",
+    ),
     "serlib.experiments.training": (
         "Trained", "TrainingData", "train_method", "train_source_model",
     ),

@@ -53,6 +53,8 @@ BACKBONE_NAMES = ("mel_stats", "byols_embed", "small_cnn", "byols_neck", "byols"
 PROTOCOLS = ("paper", "speaker_folds")
 #: ``normalize`` values (see serlib.features.normalize and each backbone)
 NORMALIZE_MODES = ("none", "utterance", "source", "target", "speaker")
+#: test-time refinements of the target predictions (``refine``)
+REFINE_MODES = ("none", "speaker_centroids")
 
 
 def parse_task(task: str) -> tuple[str, str]:
@@ -104,6 +106,9 @@ class ExperimentConfig:
         adabn: re-estimate the model's BatchNorm statistics on the unlabelled target
             training utterances before testing (AdaBN; ``serlib.train.adabn``); only for
             backbones whose trained model runs BatchNorm layers (``small_cnn``, ``byols``).
+        refine: ``none``, or ``speaker_centroids``: re-label each target test speaker's
+            utterances by their own class centroids (SHOT's centroid pseudo-labels at test
+            time, per speaker, no labels; ``serlib.adapt.speaker_centroids``).
         weights: pre-trained weights of the backbone: a local file or a registry name.
             None: the backbone's default (BYOL-S: ``$SERLIB_BYOLS_CHECKPOINT``, else the
             published d512 checkpoint; VGG16: ``$SERLIB_VGG16_WEIGHTS``, else torchvision's
@@ -136,6 +141,7 @@ class ExperimentConfig:
     backbone_options: Mapping[str, Any] = field(default_factory=dict)
     normalize: str | None = None
     adabn: bool = False
+    refine: str = "none"
     weights: str | None = None
     recipe: str = "agarla"
     train: Mapping[str, Any] = field(default_factory=dict)
@@ -168,6 +174,9 @@ class ExperimentConfig:
                               f"{list(NORMALIZE_MODES)} (or null: the profile's)")
         if not isinstance(self.adabn, bool):
             raise ConfigError(f"{where}: adabn={self.adabn!r}; use true or false")
+        if self.refine not in REFINE_MODES:
+            raise ConfigError(f"{where}: refine={self.refine!r}; use one of "
+                              f"{list(REFINE_MODES)}")
         for n in self.n_labels:
             if not (n == "all" or (isinstance(n, int) and not isinstance(n, bool) and n >= 0)):
                 raise ConfigError(f"{where}: n_labels entry {n!r}; use integers >= 0 or 'all'")

@@ -115,6 +115,7 @@ def _settings(plan: ResolvedExperiment) -> dict[str, Any]:
             "backbone": c.backbone, "backbone_options": dict(c.backbone_options),
             "normalize": c.normalize, "protocol": c.protocol, "n_folds": c.n_folds,
             **({"adabn": True} if c.adabn else {}),
+            **({"refine": c.refine} if c.refine != "none" else {}),
             "weights": _weights_id(c.backbone, c.weights, dict(c.backbone_options)),
             "recipe": config_to_dict(plan.recipe),
             "profile": {k: v for k, v in config_to_dict(plan.profile).items()

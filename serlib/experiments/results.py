@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 RESULT_COLUMNS = (
     "run_key", "status", "error", "experiment", "method", "source", "target", "n_labels",
     "threshold", "trade_off", "hyper", "seed", "profile", "backbone", "normalize", "adabn",
-    "recipe",
+    "refine", "recipe",
     "label_set", "protocol", "fold",
     "source_split_id", "target_split_id", "selected_on", "best_epoch", "dev_uar", "epochs",
     "wa", "uar", "macro_f1", "n", "uar_low", "uar_high", "chance_wa", "chance_uar",

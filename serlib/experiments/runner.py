@@ -50,6 +50,7 @@ import torch
 from torch.utils.data import ConcatDataset
 
 import serlib
+from serlib.adapt.speaker_centroids import speaker_centroid_scores
 from serlib.config import config_hash
 from serlib.data import cache_root, ensure_writable
 from serlib.errors import (
@@ -72,7 +73,13 @@ from serlib.experiments.grid import RUN_FORMAT, RunSpec, expand_grid, shard_runs
 from serlib.experiments.profiles import Profile
 from serlib.experiments.results import append_result, read_results
 from serlib.experiments.summary import render_summary, save_summary, summarize_results
-from serlib.experiments.task import Task, TaskCache, prepare_task, run_datasets
+from serlib.experiments.task import (
+    Task,
+    TaskCache,
+    prepare_task,
+    run_datasets,
+    run_target_table,
+)
 from serlib.experiments.training import (
     Trained,
     TrainingData,
@@ -80,7 +87,7 @@ from serlib.experiments.training import (
     train_source_model,
 )
 from serlib.experiments.weights import check_weights, resolve_weights
-from serlib.features import eval_loader
+from serlib.features import UtteranceDataset, eval_loader
 from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
 from serlib.train import Predictions, Probe, predict, reestimate_batchnorm, resolve_device
 from serlib.train.distributed import barrier, is_main_process, main_process_first
@@ -172,6 +179,7 @@ def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
             "hyper": json.dumps(run.hyper, sort_keys=True), "seed": run.seed,
             "profile": run.profile, "backbone": plan.config.backbone,
             "normalize": plan.config.normalize, "adabn": plan.config.adabn,
+            "refine": plan.config.refine,
             "protocol": plan.config.protocol,
             "fold": run.fold,
             "recipe": plan.recipe.name, "label_set": plan.config.label_set,
@@ -214,6 +222,18 @@ def _adabn(model: torch.nn.Module, training: TrainingData, plan: ResolvedExperim
                           "small_cnn or byols, or set adabn: false")
 
 
+def _refine(pred: Predictions, model: torch.nn.Module, task: Task, run: RunSpec,
+            test: UtteranceDataset) -> Predictions:
+    """The target predictions re-labelled per test speaker (``refine: speaker_centroids``):
+    scores are cosine similarities to the speaker's refined class centroids."""
+    table = run_target_table(task, run)
+    speakers = table.loc[table["split"] == "test", "speaker"].astype(str).tolist()
+    order = pred.index.tolist()  # the loader's order of the test utterances
+    feats = task.backbone.refine_features(model, test)[pred.index]  # (n, dim)
+    scores = speaker_centroid_scores(feats, pred.probs, [speakers[i] for i in order])
+    return Predictions(scores, pred.y, pred.feats, pred.index)
+
+
 def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPaths, *,
               progress: bool = False, probes: Mapping[str, Probe] | None = None) -> RunOutcome:
     """Train and score one run: the source model (trained once per source and seed, then
@@ -244,6 +264,8 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
     if plan.config.adabn:
         _adabn(model, training, plan)
     target_pred = predict(model, eval_loader(tests["target"]))
+    if plan.config.refine == "speaker_centroids":
+        target_pred = _refine(target_pred, model, task, run, tests["target"])
     scores = {**score_predictions(target_pred, labels=range(num_classes)),
               **score_split(model, tests["source"], num_classes=num_classes,
                             prefix="source_")}

@@ -30,7 +30,7 @@ __all__ = ["CONDITION", "render_summary", "save_summary", "summarize_results"]
 
 #: the columns that define a condition (the seeds of a condition are summarised)
 CONDITION = ("source", "target", "method", "n_labels", "threshold", "trade_off", "normalize",
-             "adabn", "protocol")
+             "adabn", "refine", "protocol")
 
 
 def _hyper(value: float) -> str:
@@ -78,8 +78,15 @@ def summarize_results(results: pd.DataFrame, *, predictions: str | os.PathLike[s
     for col in ("normalize", "protocol"):
         table[col] = table[col].fillna("–") if col in table else "–"
     table["adabn"] = table["adabn"].fillna(False).astype(bool) if "adabn" in table else False
+    table["refine"] = table["refine"].fillna("none").astype(str) if "refine" in table else "none"
     if "fold" not in table:
         table["fold"] = np.nan
+    # conditions in order of first appearance, each condition's runs in run-key order: the
+    # summary (down to the bootstrap of the pooled interval) does not depend on the order in
+    # which runs were appended, e.g. by parallel shards
+    condition = table.groupby(list(CONDITION), sort=False, dropna=False).ngroup()
+    table = table.assign(_condition=condition.to_numpy()).sort_values(
+        ["_condition", "run_key"], kind="stable").drop(columns="_condition")
     summary = summarize_seeds(table, by=list(CONDITION), metrics=metrics)
     extra = table.groupby(list(CONDITION), sort=False, dropna=False).agg(
         chance_uar=("chance_uar", "mean"), chance_wa=("chance_wa", "mean"),

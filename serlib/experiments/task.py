@@ -20,7 +20,7 @@ from serlib.experiments.grid import RunSpec, target_folds
 from serlib.experiments.training import TrainingData
 from serlib.features import UtteranceDataset, table_dataset
 
-__all__ = ["Task", "TaskCache", "prepare_task", "run_datasets"]
+__all__ = ["Task", "TaskCache", "prepare_task", "run_datasets", "run_target_table"]
 
 
 @dataclass
@@ -98,6 +98,14 @@ def prepare_task(source: str, target: str, plan: ResolvedExperiment, cache: Task
                 cache.inputs[(source, target)], dropped, folds)
 
 
+def run_target_table(task: Task, run: RunSpec) -> pd.DataFrame:
+    """The run's target table: ``split`` of its fold (``speaker_folds``) or of the paper
+    split, and ``labelled`` for its label budget and seed (rows in the task's order)."""
+    target = task.target_table if run.fold is None else \
+        fold_protocol_split(task.target_folds, run.fold)  # type: ignore[arg-type]
+    return label_target(target, run.n_labels, run.seed)
+
+
 def run_datasets(task: Task, run: RunSpec) -> tuple[TrainingData, dict[str, UtteranceDataset],
                                                     dict[str, Any]]:
     """The datasets of one run: training data, test splits, and facts for its results row.
@@ -111,9 +119,7 @@ def run_datasets(task: Task, run: RunSpec) -> tuple[TrainingData, dict[str, Utte
         ``(training, tests, info)`` with ``tests = {"target": ..., "source": ...}`` and
         ``info`` holding the split ids and the sizes of the training sets.
     """
-    target = task.target_table if run.fold is None else \
-        fold_protocol_split(task.target_folds, run.fold)  # type: ignore[arg-type]
-    s, t = task.source_table, label_target(target, run.n_labels, run.seed)
+    s, t = task.source_table, run_target_table(task, run)
     si, ti, labels = task.source_inputs, task.target_inputs, task.labels
     train_t = t["split"] == "train"
     training = TrainingData(

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import serlib.experiments.training as training
+from serlib.errors import ConfigError
 from serlib.experiments import RESULT_COLUMNS, load_model_bundle, read_results, run_experiment
 from serlib.experiments import task as task_module
 from serlib.features.batching import UtteranceDataset
@@ -176,9 +177,62 @@ def test_adabn_reestimates_batchnorm_on_the_target_and_is_recorded(write_config,
     assert len(read_results(tmp_path / "a.csv")) == 3
 
 
+@pytest.mark.parametrize("backbone", ["mel_stats", "small_cnn"])
+def test_refine_relabels_target_predictions_per_speaker_and_is_recorded(write_config, tmp_path,
+                                                                        backbone):
+    from serlib.experiments import expand_grid, load_experiment, resolve_experiment
+
+    options = {"backbone_options": {"hidden": 16}} if backbone == "mel_stats" else {}
+    changes = dict(backbone=backbone, methods=["zero_shot", "mmd"], protocol="speaker_folds",
+                   n_folds=4, **options)
+    plain = run_experiment(write_config("plain.yaml", **changes), "smoke",
+                           results_path=tmp_path / "r.csv", progress=False, log=None)
+    refined = run_experiment(write_config("refined.yaml", refine="speaker_centroids",
+                                          **changes), "smoke",
+                             results_path=tmp_path / "r.csv", progress=False, log=None)
+    assert plain.ran == refined.ran == 8 and not plain.errors and not refined.errors
+    table = read_results(tmp_path / "r.csv")
+    assert sorted(table["refine"].astype(str).unique()) == ["none", "speaker_centroids"]
+    assert set(refined.summary["refine"]) == {"speaker_centroids"}
+    keys = {load_experiment(write_config("x.yaml", refine=r, **changes)).refine: {
+        run.key for run in expand_grid(resolve_experiment(load_experiment(
+            write_config("x.yaml", refine=r, **changes)), "smoke"))[0]}
+        for r in ("none", "speaker_centroids")}
+    assert not keys["none"] & keys["speaker_centroids"]  # its own condition, its own runs
+    # the same trained models: the source split is scored identically, the target need not be
+    merged = plain.results.merge(refined.results, on=["method", "seed", "fold"])
+    assert (merged["source_uar_x"] == merged["source_uar_y"]).all()
+    assert refined.summary["pooled_n"].eq(plain.summary["pooled_n"]).all()
+
+
+def test_refine_must_be_a_known_mode(write_config):
+    from serlib.experiments import load_experiment
+
+    with pytest.raises(ConfigError, match="refine='kmeans'"):
+        load_experiment(write_config(refine="kmeans"))
+
+
 def test_adabn_on_a_backbone_without_batchnorm_is_a_config_error(write_config, tmp_path):
     config = write_config(adabn=True, backbone="mel_stats", backbone_options={"hidden": 8},
                           methods=["zero_shot"])
     result = run_experiment(config, "smoke", results_path=tmp_path / "b.csv", progress=False,
                             log=None)
     assert result.errors and "BatchNorm" in str(read_results(tmp_path / "b.csv")["error"][0])
+
+
+def test_summary_does_not_depend_on_the_order_of_the_results_rows(write_config, tmp_path):
+    """Parallel shards append runs in any order: the summary, down to the bootstrap of the
+    pooled interval, must be the same."""
+    from serlib.experiments import summarize_results
+
+    config = write_config(backbone="mel_stats", backbone_options={"hidden": 8},
+                          methods=["zero_shot", "mmd"], protocol="speaker_folds", n_folds=4)
+    result = run_experiment(config, "smoke", results_path=tmp_path / "r.csv", progress=False,
+                            log=None)
+    rows = read_results(tmp_path / "r.csv")
+    forward = summarize_results(rows, predictions=result.paths.predictions)
+    backward = summarize_results(rows.iloc[::-1].reset_index(drop=True),
+                                 predictions=result.paths.predictions)
+    key = ["method", "n_labels"]
+    pd.testing.assert_frame_equal(forward.sort_values(key).reset_index(drop=True),
+                                  backward.sort_values(key).reset_index(drop=True))

@@ -8,7 +8,9 @@ backbone uses them, come from the **source train** split). It gives
   asking twice reads them back (nothing is kept in memory by the backbone);
 - :meth:`Backbone.new_model`: a model with the backbone's starting weights;
 - :meth:`Backbone.export`: the model to save in a bundle, taking log-mels (for a model
-  trained on cached trunk features this puts the frozen trunk back in front) and its spec.
+  trained on cached trunk features this puts the frozen trunk back in front) and its spec;
+- :meth:`Backbone.refine_features`: the representation that test-time refinement
+  (``refine: speaker_centroids``) clusters.
 
 Chapter: book/10_reproducing.md
 """
@@ -20,7 +22,7 @@ from typing import Any
 import pandas as pd
 from torch import Tensor, nn
 
-from serlib.features import MelConfig
+from serlib.features import MelConfig, UtteranceDataset, eval_loader
 
 __all__ = ["Backbone"]
 
@@ -69,3 +71,16 @@ class Backbone:
         """The model to bundle (taking log-mels) and its spec (``target_table``: the run's
         target domain, for backbones whose bundle keeps its statistics)."""
         return model, self.model_spec(num_classes)
+
+    def refine_features(self, model: nn.Module, dataset: UtteranceDataset) -> Tensor:
+        """What speaker-centroid refinement clusters: the model's features
+        (``forward_features``, the layer MMD aligns), in the dataset's order.
+
+        Shape:
+            returns (len(dataset), feature_dim).
+        """
+        from serlib.train import predict  # the model layer's inference, on first use
+
+        feats = predict(model, eval_loader(dataset), with_feats=True).feats
+        assert feats is not None
+        return feats

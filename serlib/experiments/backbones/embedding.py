@@ -30,7 +30,7 @@ from torch import Tensor, nn
 from serlib.errors import ConfigError
 from serlib.experiments.backbones.base import Backbone
 from serlib.experiments.config import ExperimentConfig
-from serlib.features import normalize_embeddings
+from serlib.features import UtteranceDataset, normalize_embeddings
 from serlib.models import EmbeddingClassifier, FrozenFrontClassifier
 
 __all__ = ["EmbeddingBackbone"]
@@ -89,6 +89,14 @@ class EmbeddingBackbone(Backbone):
     def inputs(self, table: pd.DataFrame, *, progress: bool = False) -> list[Tensor]:
         x = self._normalized(table, self.embed(table, progress=progress))  # (n, dim)
         return [row[None, :, None] for row in x]  # each (1, dim, 1): one view
+
+    def refine_features(self, model: nn.Module, dataset: UtteranceDataset) -> Tensor:
+        """The normalised embeddings the classifier reads (fixed; not its projection).
+
+        Shape:
+            returns (len(dataset), dim).
+        """
+        return torch.stack([x[0].mean(dim=-1) for x in dataset.feats])  # each (1, dim, views)
 
     def new_model(self, num_classes: int, seed: int) -> nn.Module:
         torch.manual_seed(seed)
