@@ -28,7 +28,8 @@ def _predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from serlib.errors import SerlibError
-    from serlib.experiments.bundles import load_model_bundle, predict_recordings
+    from serlib.experiments.bundles import load_model_bundle
+    from serlib.experiments.recordings import predict_recordings
 
     bundle = load_model_bundle(args.model)
     if args.calibrate:  # one estimate from every file: a file that cannot be read stops it

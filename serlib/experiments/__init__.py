@@ -15,7 +15,7 @@ from serlib._lazy import lazy_exports
 _MODULES: dict[str, tuple[str, ...]] = {
     "serlib.experiments.backbones": ("BACKBONES", "Backbone", "make_backbone"),
     "serlib.experiments.bundles": (
-        "ModelBundle", "build_model", "load_model_bundle", "predict_recordings",
+        "ModelBundle", "build_model", "load_model_bundle", "recording_log_mels",
         "save_model_bundle",
     ),
     "serlib.experiments.calibration": ("MIN_RECORDINGS", "calibrated_bundle"),
@@ -24,6 +24,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "resolve_experiment", "shipped_configs",
     ),
     "serlib.experiments.grid": ("RunSpec", "expand_grid"),
+    "serlib.experiments.recordings": ("predict_recordings",),
     "serlib.experiments.profiles": (
         "DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
         "missing_corpora",

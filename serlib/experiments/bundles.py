@@ -1,5 +1,4 @@
-"""Model bundles: one file with everything needed to use a trained model on new recordings,
-and the predictions of a bundle on a user's own recordings.
+"""Model bundles: one file with everything needed to use a trained model on new recordings.
 
 A bundle holds the weights and how to rebuild the model (architecture name and keyword
 arguments), the class names in output order, the log-mel front-end (a ``MelConfig``), the
@@ -14,8 +13,10 @@ A model spec is ``{"architecture": <class name in serlib.models>, "kwargs": {...
 keyword argument that is itself a spec (e.g. the encoder of a classifier) is built first.
 
 The metadata says what the model was trained on (``data``: ``"synthetic"`` or
-``"corpora"``, the corpora and languages); :func:`predict_recordings` warns when a model
-trained on the synthetic corpus is asked about real speech.
+``"corpora"``, the corpora and languages), so that
+:func:`~serlib.experiments.recordings.predict_recordings` can warn when a model trained on
+the synthetic corpus is asked about real speech. :func:`recording_log_mels` reads a
+recording as the bundle's model reads it.
 
 Chapter: book/11_your_language.md
 """
@@ -24,13 +25,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import torch
 from torch import Tensor, nn
 
@@ -41,7 +40,6 @@ from serlib.errors import (
     CheckpointError,
     ChecksumError,
     ConfigError,
-    NonFiniteError,
     RecordingNotFoundError,
 )
 from serlib.features import LogMel, NormStats, apply_norm_stats
@@ -49,7 +47,7 @@ from serlib.features.mel_config import MelConfig
 from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
 
 __all__ = ["BUNDLE_FORMAT", "ModelBundle", "build_model", "load_model_bundle", "normalise",
-           "predict_recordings", "save_model_bundle"]
+           "recording_log_mels", "save_model_bundle"]
 
 #: bumped when the bundle layout changes (2: a SHA-256 file beside every bundle)
 BUNDLE_FORMAT = 2
@@ -207,46 +205,6 @@ def normalise(x: Tensor, norm_stats: dict[str, Any] | None) -> Tensor:
     return apply_norm_stats(x, NormStats.from_dict(norm_stats))  # type: ignore[return-value]
 
 
-def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[str]], *,
-                       calibrate: bool = False) -> pd.DataFrame:
-    """Class probabilities of each recording (whole utterance, the training front-end).
-
-    Args:
-        bundle: a loaded model bundle (:func:`load_model_bundle`).
-        paths: audio files (any format libsndfile reads; resampled as needed).
-        calibrate: first re-estimate the bundle's statistics on these recordings
-            (:func:`serlib.experiments.calibration.calibrated_bundle`: at least 10 of one
-            speaker or corpus, no labels), as training did for every speaker.
-
-    Returns:
-        One row per file: ``file``, ``prediction`` and one probability column per class,
-        in the bundle's label order.
-
-    Raises:
-        RecordingNotFoundError: a file does not exist.
-        AudioDecodeError: a file cannot be decoded, is silent or too short (names it).
-
-    Warns:
-        UserWarning: the model was trained on the synthetic corpus (its predictions on
-            real speech mean nothing).
-
-    Chapter: book/11_your_language.md
-    """
-    if bundle.metadata.get("data") == "synthetic":
-        warnings.warn("this model was trained on serlib's synthetic corpus (the smoke "
-                      "profile): its predictions on real recordings mean nothing; use a "
-                      "bundle trained on real corpora (the cpu or full profile)", stacklevel=2)
-    paths = [Path(p) for p in paths]
-    if calibrate:
-        from serlib.experiments.calibration import calibrated_bundle
-
-        bundle = calibrated_bundle(bundle, paths)
-    front_end = LogMel(bundle.mel_config)
-    with torch.no_grad():
-        rows = [_predict_file(bundle, front_end, path) for path in paths]
-    return pd.DataFrame(rows)
-
-
 def recording_log_mels(bundle: ModelBundle, front_end: LogMel, path: Path) -> Tensor:
     """A recording's log-mels as the bundle's model reads them (front-end, normalisation).
 
@@ -260,17 +218,3 @@ def recording_log_mels(bundle: ModelBundle, front_end: LogMel, path: Path) -> Te
         raise RecordingNotFoundError(f"{path}: no such recording; check the path")
     wave = torch.from_numpy(load_audio(path, sample_rate=bundle.mel_config.sample_rate))
     return normalise(front_end(wave[None]), bundle.norm_stats)
-
-
-def _predict_file(bundle: ModelBundle, front_end: LogMel, path: Path) -> dict[str, Any]:
-    """One row of :func:`predict_recordings`."""
-    x = recording_log_mels(bundle, front_end, path)  # (1, 1, n_mels, frames)
-    frames = x.shape[-1]
-    x = torch.nn.functional.pad(x, (0, -frames % 8))  # models pool time by 8
-    logits = bundle.model(x, torch.tensor([frames])).float()
-    if not bool(torch.isfinite(logits).all()):
-        raise NonFiniteError(f"model bundle {bundle.path or '(in memory)'} gave non-finite "
-                             f"outputs for {path}: its weights are broken; retrain it")
-    probs = logits.softmax(dim=1)[0]
-    return {"file": str(path), "prediction": bundle.labels[int(probs.argmax())],
-            **{label: float(p) for label, p in zip(bundle.labels, probs, strict=True)}}

@@ -7,8 +7,9 @@ import pytest
 import soundfile as sf
 import torch
 
-from serlib.experiments.bundles import ModelBundle, predict_recordings
+from serlib.experiments.bundles import ModelBundle
 from serlib.experiments.calibration import MIN_RECORDINGS, calibrated_bundle
+from serlib.experiments.recordings import predict_recordings
 from serlib.features import mel_preset
 from serlib.models import (
     BYOLSEmbedder,
