@@ -100,13 +100,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="serlib-cross-lingual-"))
     if args.cold:
         os.environ["SERLIB_CACHE"] = str(work / "cache")
-    from serlib.experiments import (
-        load_experiment,
-        parse_task,
-        published_table,
-        resolve_experiment,
-        run_experiment,
-    )
+    from serlib.experiments import load_experiment, published_table, run_experiment
 
     config = load_experiment("cross_lingual")
     config = dataclasses.replace(config, protocol=args.protocol,
@@ -127,17 +121,6 @@ def main() -> int:
                             progress=False, log=None)  # one process: the rest, and the summary
     wall = time.perf_counter() - start
     summary, published = result.summary, published_table()
-    if not summary.empty:  # the config's order of tasks, methods and budgets (shards interleave)
-        tasks = {parse_task(t): i for i, t in
-                 enumerate(resolve_experiment(config, args.profile).config.tasks)}
-        methods = {m: i for i, m in enumerate(config.methods)}
-        order = summary.assign(
-            _t=[tasks.get((s, t), len(tasks)) for s, t in
-                zip(summary["source"], summary["target"], strict=True)],
-            _m=summary["method"].map(methods),
-            _n=pd.to_numeric(summary["n_labels"], errors="coerce").fillna(1e9))
-        summary = order.sort_values(["_t", "_m", "_n"], kind="stable").drop(
-            columns=["_t", "_m", "_n"]).reset_index(drop=True)
     if summary.empty:
         print("no results: " + "; ".join(result.skipped + result.errors))
         return 1

@@ -222,14 +222,15 @@ def _adabn(model: torch.nn.Module, training: TrainingData, plan: ResolvedExperim
                           "small_cnn or byols, or set adabn: false")
 
 
-def _refine(pred: Predictions, model: torch.nn.Module, task: Task, run: RunSpec,
-            test: UtteranceDataset) -> Predictions:
-    """The target predictions re-labelled per test speaker (``refine: speaker_centroids``):
-    scores are cosine similarities to the speaker's refined class centroids."""
+def _refine(pred: Predictions, task: Task, run: RunSpec, test: UtteranceDataset
+            ) -> Predictions:
+    """The target predictions (with the model's features) re-labelled per test speaker
+    (``refine: speaker_centroids``): scores are cosine similarities to the speaker's refined
+    class centroids."""
     table = run_target_table(task, run)
     speakers = table.loc[table["split"] == "test", "speaker"].astype(str).tolist()
     order = pred.index.tolist()  # the loader's order of the test utterances
-    feats = task.backbone.refine_features(model, test)[pred.index]  # (n, dim)
+    feats = task.backbone.refine_features(pred, test)  # (n, dim), in that order
     scores = speaker_centroid_scores(feats, pred.probs, [speakers[i] for i in order])
     return Predictions(scores, pred.y, pred.feats, pred.index)
 
@@ -263,9 +264,10 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
             checkpoint.unlink(missing_ok=True)
     if plan.config.adabn:
         _adabn(model, training, plan)
-    target_pred = predict(model, eval_loader(tests["target"]))
-    if plan.config.refine == "speaker_centroids":
-        target_pred = _refine(target_pred, model, task, run, tests["target"])
+    refine = plan.config.refine == "speaker_centroids"
+    target_pred = predict(model, eval_loader(tests["target"]), with_feats=refine)
+    if refine:  # one pass: the logits come from the same features (head ∘ forward_features)
+        target_pred = _refine(target_pred, task, run, tests["target"])
     scores = {**score_predictions(target_pred, labels=range(num_classes)),
               **score_split(model, tests["source"], num_classes=num_classes,
                             prefix="source_")}
@@ -404,8 +406,12 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
         say(f"[{number}/{len(todo)}] {run.describe()}: UAR {100 * row['uar']:.1f} % "
             f"(WA {100 * row['wa']:.1f} %, chance {100 * row['chance_uar']:.1f} %) "
             f"selected on {row['selected_on']} [{row['wall_time']:.0f} s]")
-    mine = results[results["run_key"].astype(str).isin({r.key for r in grid})
+    position = {r.key: i for i, r in enumerate(grid)}  # the grid's order: task, seed, method
+    mine = results[results["run_key"].astype(str).isin(position)
                    & (results["status"].astype(str) == "ok")]
+    # rows in grid order, whatever order they were appended in (shards, resumed runs), so
+    # the summary lists conditions as the config does
+    mine = mine.iloc[mine["run_key"].astype(str).map(position).argsort(kind="stable")]
     summary = summarize_results(mine, predictions=paths.predictions)
     if is_main_process():
         save_summary(summary, paths.summary)

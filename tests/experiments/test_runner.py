@@ -236,3 +236,19 @@ def test_summary_does_not_depend_on_the_order_of_the_results_rows(write_config, 
     key = ["method", "n_labels"]
     pd.testing.assert_frame_equal(forward.sort_values(key).reset_index(drop=True),
                                   backward.sort_values(key).reset_index(drop=True))
+
+
+def test_summary_lists_conditions_in_grid_order_whatever_order_rows_were_appended(
+        write_config, tmp_path):
+    config = write_config(backbone="mel_stats", backbone_options={"hidden": 8},
+                          methods=["zero_shot", "mmd"], n_labels=[0, 10])
+    first = run_experiment(config, "smoke", results_path=tmp_path / "r.csv", progress=False,
+                           log=None)
+    rows = read_results(tmp_path / "r.csv")
+    rows.iloc[::-1].to_csv(tmp_path / "r.csv", index=False)  # as if shards had interleaved
+    again = run_experiment(config, "smoke", results_path=tmp_path / "r.csv", progress=False,
+                           log=None)
+    assert again.ran == 0
+    order = list(zip(first.summary["method"], first.summary["n_labels"], strict=True))
+    assert order[0][0] == "zero_shot"
+    assert list(zip(again.summary["method"], again.summary["n_labels"], strict=True)) == order

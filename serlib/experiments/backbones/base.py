@@ -17,12 +17,15 @@ Chapter: book/10_reproducing.md
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from torch import Tensor, nn
 
-from serlib.features import MelConfig, UtteranceDataset, eval_loader
+from serlib.features import MelConfig, UtteranceDataset
+
+if TYPE_CHECKING:
+    from serlib.train import Predictions
 
 __all__ = ["Backbone"]
 
@@ -72,15 +75,15 @@ class Backbone:
         target domain, for backbones whose bundle keeps its statistics)."""
         return model, self.model_spec(num_classes)
 
-    def refine_features(self, model: nn.Module, dataset: UtteranceDataset) -> Tensor:
-        """What speaker-centroid refinement clusters: the model's features
-        (``forward_features``, the layer MMD aligns), in the dataset's order.
+    def refine_features(self, pred: Predictions, dataset: UtteranceDataset) -> Tensor:
+        """What speaker-centroid refinement clusters, in the order of ``pred``: the model's
+        features (``forward_features``, the layer MMD aligns), which ``pred`` holds
+        (``predict(..., with_feats=True)`` over ``dataset``).
 
         Shape:
             returns (len(dataset), feature_dim).
         """
-        from serlib.train import predict  # the model layer's inference, on first use
-
-        feats = predict(model, eval_loader(dataset), with_feats=True).feats
-        assert feats is not None
-        return feats
+        if pred.feats is None:
+            raise ValueError("refinement needs the model's features: predict with "
+                             "with_feats=True")
+        return pred.feats

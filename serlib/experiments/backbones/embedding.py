@@ -21,7 +21,7 @@ Chapter: book/09_beyond.md
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import torch
@@ -32,6 +32,9 @@ from serlib.experiments.backbones.base import Backbone
 from serlib.experiments.config import ExperimentConfig
 from serlib.features import UtteranceDataset, normalize_embeddings
 from serlib.models import EmbeddingClassifier, FrozenFrontClassifier
+
+if TYPE_CHECKING:
+    from serlib.train import Predictions
 
 __all__ = ["EmbeddingBackbone"]
 
@@ -90,13 +93,15 @@ class EmbeddingBackbone(Backbone):
         x = self._normalized(table, self.embed(table, progress=progress))  # (n, dim)
         return [row[None, :, None] for row in x]  # each (1, dim, 1): one view
 
-    def refine_features(self, model: nn.Module, dataset: UtteranceDataset) -> Tensor:
-        """The normalised embeddings the classifier reads (fixed; not its projection).
+    def refine_features(self, pred: Predictions, dataset: UtteranceDataset) -> Tensor:
+        """The normalised embeddings the classifier reads (fixed; not its projection), in
+        the order of ``pred``.
 
         Shape:
             returns (len(dataset), dim).
         """
-        return torch.stack([x[0].mean(dim=-1) for x in dataset.feats])  # each (1, dim, views)
+        embeddings = torch.stack([x[0].mean(dim=-1) for x in dataset.feats])  # (1, dim, views)
+        return embeddings[pred.index]  # (len(dataset), dim), the loader's order
 
     def new_model(self, num_classes: int, seed: int) -> nn.Module:
         torch.manual_seed(seed)
