@@ -11,6 +11,7 @@ from serlib.evaluate.comparison import comparison_table
 from serlib.evaluate.encoding import encode_labels
 from serlib.evaluate.metrics import METRICS, chance_levels, compute_metrics, metrics_from_confusion
 from serlib.evaluate.neighbours import NeighbourShare, neighbour_share
+from serlib.evaluate.paired import PairedComparison, paired_comparison, paired_verdict, sign_test
 from serlib.evaluate.permutation import PermutationTest, mmd_permutation_test
 from serlib.evaluate.pseudo_labels import pseudo_label_curve, pseudo_label_quality
 from serlib.evaluate.report import classification_report_df, confusion_matrix_df
@@ -32,6 +33,7 @@ __all__ = [
     "METRICS",
     "SCORE_KEYS",
     "NeighbourShare",
+    "PairedComparison",
     "PermutationTest",
     "bootstrap_ci",
     "bootstrap_distribution",
@@ -51,6 +53,8 @@ __all__ = [
     "metrics_with_ci",
     "mmd_permutation_test",
     "neighbour_share",
+    "paired_comparison",
+    "paired_verdict",
     "percent_columns",
     "prediction_entropy",
     "pseudo_label_curve",
@@ -60,6 +64,7 @@ __all__ = [
     "save_table_csv",
     "score_predictions",
     "score_split",
+    "sign_test",
     "speaker_bootstrap_ci",
     "speaker_bootstrap_distribution",
     "summarize_seeds",
