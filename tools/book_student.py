@@ -35,7 +35,7 @@ import re
 import nbformat
 
 __all__ = ["CHECK_TAG", "STUB_TAG", "SolutionBlockError", "StubCheckError", "solution_mask",
-           "strip_notebook", "strip_text", "stub_check_output"]
+           "strip_notebook", "strip_text", "stub_check_output", "stub_exercise"]
 
 STUB_TAG, CHECK_TAG = "exercise-stub", "exercise-check"
 
@@ -139,6 +139,32 @@ def solution_mask(cells: list, *, where: str = "") -> list[bool]:
     if inside:
         raise SolutionBlockError(f"{where}: a solution-start is never closed with solution-end")
     return mask
+
+
+def stub_exercise(notebook, label: str):
+    """A small notebook of one stub exercise: its statement, stub, solution and check cell.
+
+    The full edition's view; :func:`strip_notebook` of it is what a student starts from. The
+    tests and the autograder's tests build their notebooks with it from the chapters.
+
+    Raises:
+        ValueError: ``label`` is not a stub exercise of ``notebook``.
+    """
+    small = copy.deepcopy(notebook)
+    cells = small.cells
+    opening = f":label: {label}"
+    start = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"
+                  and opening in c.source and "exercise-start" in c.source), None)
+    if start is None:
+        raise ValueError(f"no exercise {label} in the notebook")
+    end = next((i for i in range(start, len(cells)) if CHECK_TAG in _tags(cells[i])), None)
+    if end is None or not any(STUB_TAG in _tags(c) for c in cells[start:end]):
+        raise ValueError(f"exercise {label} has no {STUB_TAG} cell and {CHECK_TAG} cell")
+    first = cells[start]
+    first.source = first.source[first.source.rindex("```{exercise-start}",
+                                                    0, first.source.index(opening)):]
+    small.cells = cells[start:end + 1]
+    return small
 
 
 def strip_notebook(notebook, *, where: str = ""):

@@ -324,8 +324,8 @@ def _paired_cases(fn: Callable) -> list[str]:
 
 # --- chapter 11: UAR per group ---------------------------------------------------------------
 def _per_group_cases(fn: Callable) -> list[str]:
-    y_true = np.array(["anger", "anger", "sadness", "sadness", "anger", "neutral", "sadness"])
-    y_pred = np.array(["anger", "sadness", "sadness", "sadness", "anger", "anger", "anger"])
+    y_true = np.array(["anger", "anger", "anger", "sadness", "anger", "neutral", "sadness"])
+    y_pred = np.array(["anger", "sadness", "anger", "sadness", "anger", "anger", "anger"])
     groups = np.array(["f", "f", "f", "f", "m", "m", "m"])
     case = "7 predictions of groups f (4) and m (3)"
     out, problem = _call(fn, case, y_true.copy(), y_pred.copy(), groups.copy())
@@ -335,7 +335,7 @@ def _per_group_cases(fn: Callable) -> list[str]:
         got = {str(k): float(v) for k, v in dict(out).items()}
     except (TypeError, ValueError):
         return [f"on {case} it returned {type(out).__name__}; return a dict group -> UAR"]
-    want = {"f": (0.5 + 1.0) / 2, "m": (1.0 + 0.0 + 0.0) / 3}
+    want = {"f": (2 / 3 + 1.0) / 2, "m": (1.0 + 0.0 + 0.0) / 3}
     if set(got) != set(want):
         return [f"on {case} the groups are {sorted(got)}, expected ['f', 'm']"]
     problems = []
