@@ -21,6 +21,17 @@ bar, notebook, feedback), ``OUT/feedback/<student>.md`` and the executed noteboo
 ``OUT/executed/<student>/``. The pass bars come from the executed instructor guide
 (``_build/<edition>/executed/book/instructor_guide.ipynb``, the glued ``grading_bars_ig``) or
 from a JSON file with the same content (``--bars``).
+
+Why not otter-grader or nbgrader (both evaluated first): both want the assignment written in
+their own notebook format and generate the student version themselves (otter: ``otter
+assign`` with its question/test cells; nbgrader: cell metadata with grade ids and checksums,
+a course directory ``course/step/student/assignment/`` and a gradebook database), which would
+be a second source beside the book's MyST chapters and its student edition
+(``tools/book_student.py``); otter grades locally in Docker containers and nbgrader only limits
+time (``ExecutePreprocessor.timeout``), leaving memory and untrusted code to Docker; nbgrader's
+validate button needs a Jupyter server extension that Colab does not run. The book's checks
+already run in Jupyter and Colab (``serlib.book.checks``), so grading only needed what this
+file adds: an isolated, limited execution per notebook and a CSV.
 """
 
 from __future__ import annotations
