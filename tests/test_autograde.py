@@ -122,6 +122,20 @@ def test_an_assignment_grades_its_pass_bar_on_the_students_own_results(tmp_path:
         "feedback"]
 
 
+def test_the_bars_are_read_from_the_executed_instructor_guide(tmp_path: Path) -> None:
+    bars = {"edition": "smoke", "bars": [{"assignment": "A4", "bar": 77.1}]}
+    output = nbformat.v4.new_output(
+        "display_data", data={"application/papermill.record/text/plain": repr(json.dumps(bars))},
+        metadata={"scrapbook": {"name": autograde.BARS_KEY,
+                                "mime_prefix": "application/papermill.record/"}})
+    cell = nbformat.v4.new_code_cell("glue(...)", outputs=[output])
+    guide = tmp_path / "instructor_guide.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), guide)
+    assert autograde.load_bars(guide, "A4") == bars["bars"]
+    assert autograde.load_bars(guide, "A5") == []
+    assert autograde.load_bars(guide, None) == []
+
+
 @pytest.mark.slow
 def test_a_notebook_that_ignores_interrupts_is_stopped_at_the_notebook_limit(
         tmp_path: Path) -> None:

@@ -105,7 +105,8 @@ def load_bars(path: Path | None, assignment: str | None) -> list[dict]:
                  if out.get("metadata", {}).get("scrapbook", {}).get("name") == BARS_KEY]
         if not found:
             raise SystemExit(f"{path} holds no glued {BARS_KEY}: re-execute the instructor guide")
-        data = json.loads(ast.literal_eval(found[-1]["data"]["text/plain"]))
+        text = next(v for k, v in found[-1]["data"].items() if k.endswith("text/plain"))
+        data = json.loads(ast.literal_eval(text))  # myst-nb stores the str's repr
     else:
         data = json.loads(path.read_text(encoding="utf-8"))
     return [b for b in data["bars"] if b["assignment"] == assignment]
