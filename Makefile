@@ -44,6 +44,7 @@ help:
 	@echo "make notebooks     the Colab/download notebooks in _build/notebooks (full + student)"
 	@echo "make publish-notebooks  commit both to the 'notebooks' branch (the Colab buttons' target)"
 	@echo "make screenshots   headless-Chromium screenshots of _build/html in _build/screenshots"
+	@echo "make grade SUBMISSIONS=folder [ASSIGNMENT=A4]  grade students' notebooks: _build/grades"
 	@echo "make install       the set-up step alone. NOTE: the default torch==2.14.1 wheel from PyPI"
 	@echo "                   is a multi-GB CUDA-capable build; for CPU-only wheels set"
 	@echo "                   TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"
