@@ -109,7 +109,8 @@ def load_bars(path: Path | None, assignment: str | None) -> list[dict]:
         data = json.loads(ast.literal_eval(text))  # myst-nb stores the str's repr
     else:
         data = json.loads(path.read_text(encoding="utf-8"))
-    return [b for b in data["bars"] if b["assignment"] == assignment]
+    return [{"seeds": data.get("seeds"), **b} for b in data["bars"]
+            if b["assignment"] == assignment]
 
 
 # --- executing one notebook (child process) ---------------------------------------------------

@@ -198,6 +198,11 @@ def test_a_pass_bar_is_computed_on_the_students_own_rows(namespace, passed, word
     assert row["points"] == (3 if passed else 0) and row["bar"] == 40.0
 
 
+def test_a_pass_bar_says_when_the_seeds_differ_from_the_bars() -> None:
+    (row,) = grade_namespace({"runs": _results(0.45)}, [], bars=[{**BAR, "seeds": [0, 1, 5]}])
+    assert row["passed"] and "set for the mean over seeds [0, 1, 5]" in row["feedback"]
+
+
 def test_a7_checks_the_rerun_and_the_selection() -> None:
     class Run:
         def __init__(self, ran, results):
