@@ -28,7 +28,7 @@ STAGE := $(MAKE) --no-print-directory SKIP_SETUP=1 PYTHON=$(PYTHON) BOOK_JOBS=$(
 .PHONY: help setup install book book-student book-dryrun notebooks execute html check \
 	test lint workflow-lint unit slow experiment-smoke chapters book-check student-check \
 	test-book-smoke test-book-cpu test-book-dryrun test-book-student \
-	publish-notebooks screenshots runtimes clean
+	publish-notebooks screenshots runtimes clean grade
 
 help:
 	@echo "make book          set up on first use, execute every chapter once (PROFILE=$(PROFILE))"
@@ -44,6 +44,7 @@ help:
 	@echo "make notebooks     the Colab/download notebooks in _build/notebooks (full + student)"
 	@echo "make publish-notebooks  commit both to the 'notebooks' branch (the Colab buttons' target)"
 	@echo "make screenshots   headless-Chromium screenshots of _build/html in _build/screenshots"
+	@echo "make grade SUBMISSIONS=folder [ASSIGNMENT=A4]  grade students' notebooks: _build/grades"
 	@echo "make install       the set-up step alone. NOTE: the default torch==2.14.1 wheel from PyPI"
 	@echo "                   is a multi-GB CUDA-capable build; for CPU-only wheels set"
 	@echo "                   TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"
@@ -133,6 +134,14 @@ test-book-dryrun:
 test-book-student:
 	$(BOOK) student --profile smoke
 	@$(STAGE) student-check PROFILE=smoke
+
+# --- grading ---------------------------------------------------------------------------------
+# grades a folder of submitted notebooks: make grade SUBMISSIONS=folder [ASSIGNMENT=A4]
+# -> $(GRADES)/grades.csv, $(GRADES)/feedback/<student>.md (tools/autograde.py --help)
+GRADES ?= _build/grades
+grade:
+	$(PYTHON) tools/autograde.py $(SUBMISSIONS) --out $(GRADES) \
+		$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(GRADE_OPTIONS)
 
 # --- publishing -----------------------------------------------------------------------------
 # Commits the generated notebooks (full and student) to the `notebooks` branch, which the
