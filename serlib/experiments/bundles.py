@@ -209,12 +209,16 @@ def recording_log_mels(bundle: ModelBundle, front_end: LogMel, path: Path) -> Te
     """A recording's log-mels as the bundle's model reads them (front-end, normalisation).
 
     Raises:
-        RecordingNotFoundError: the file does not exist.
+        RecordingNotFoundError: nothing exists at ``path``.
+        AudioDecodeError: anything else that is not a readable recording (a folder named
+            like one, a symbolic link loop or a dangling link, a corrupt file, one longer
+            than the maximum duration); the message says which.
 
     Shape:
         returns (1, 1, n_mels, frames).
     """
-    if not path.is_file():
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
         raise RecordingNotFoundError(f"{path}: no such recording; check the path")
     wave = torch.from_numpy(load_audio(path, sample_rate=bundle.mel_config.sample_rate))
     return normalise(front_end(wave[None]), bundle.norm_stats)
