@@ -108,7 +108,8 @@ def _summary_inputs(items: list[str], profile: str) -> list[tuple[Path, Path]]:
     found = []
     for item in items:
         path = Path(item).expanduser()
-        if path.exists() or path.suffix.lower() == ".csv":
+        is_config = path.suffix.lower() in (".yaml", ".yml") or not path.exists()
+        if path.suffix.lower() == ".csv" or not is_config:
             if not path.exists():
                 raise ResultsError(f"results file {path} does not exist; check the path, or "
                                    "run the experiment first (serlib experiment run CONFIG)")
