@@ -38,14 +38,16 @@ import soxr
 
 from serlib.errors import AudioDecodeError, ConfigError, RecordingTooLongError
 
-__all__ = ["CHUNK_SECONDS", "MAX_DURATION", "AudioInfo", "audio_info", "describe_os_error",
-           "load_audio", "max_duration"]
+__all__ = ["BLOCK_SECONDS", "CHUNK_SECONDS", "MAX_DURATION", "AudioInfo", "audio_info",
+           "describe_os_error", "load_audio", "max_duration"]
 
 #: default longest recording (seconds) any serlib reader accepts; SERLIB_MAX_DURATION
 #: overrides it for a whole session, ``max_duration=`` for one call
 MAX_DURATION = 600.0
-#: files longer than this (seconds) are decoded and resampled in blocks of this length
+#: files longer than this (seconds) are decoded and resampled block by block
 CHUNK_SECONDS = 30.0
+#: the length of one such block (seconds)
+BLOCK_SECONDS = 5.0
 
 _DECODER_ERRORS = (RuntimeError, sf.SoundFileError, ValueError, OSError, EOFError,
                    struct.error, MemoryError)
@@ -310,14 +312,14 @@ _resolve_limit = max_duration  # load_audio's argument of the same name hides th
 def _load_in_blocks(path: Path, info: AudioInfo, sample_rate: int,
                     silence_threshold: float) -> np.ndarray:
     """:func:`load_audio` of a long file: decoded, checked, downmixed and resampled in blocks
-    of :data:`CHUNK_SECONDS` (memory: the output plus one block)."""
+    of :data:`BLOCK_SECONDS` (memory: the output plus about one block)."""
     rate = info.sample_rate
     out = np.empty(int(np.ceil(info.frames * sample_rate / rate)) + 64, dtype=np.float32)
     stream = soxr.ResampleStream(rate, sample_rate, 1, dtype="float32", quality="HQ") \
         if rate != sample_rate else None
     filled = frames = 0
     peak = 0.0
-    block = max(1, int(CHUNK_SECONDS * rate))
+    block = max(1, int(BLOCK_SECONDS * rate))
     try:
         with sf.SoundFile(_sf_name(path)) as handle:
             while True:
@@ -340,6 +342,7 @@ def _load_in_blocks(path: Path, info: AudioInfo, sample_rate: int,
                 end = min(out.size, filled + piece.size)
                 out[filled:end] = piece[: end - filled]
                 filled = end
+                del chunk, mono, piece  # before the next block is read
                 if last:
                     break
     except OSError as err:

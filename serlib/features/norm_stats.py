@@ -151,7 +151,7 @@ def compute_norm_stats(feats: Sequence[Tensor], *, per_band: bool = False,
             f"{float(mean.reshape(-1)[0]):.4g}): silence or one utterance repeated; "
             "standardising by it would blow values up. Give real, distinct recordings")
     if bool(flat.any()):
-        bands = torch.flatnonzero(flat.reshape(-1)).tolist()
+        bands = torch.nonzero(flat.reshape(-1)).flatten().tolist()
         warnings.warn(f"mel band(s) {bands[:10]}{' ...' if len(bands) > 10 else ''} are flat "
                       f"in the {len(feats)} utterance(s) given (e.g. band-limited audio): "
                       f"their std is floored at {min_std:g}, so any energy there later becomes "
