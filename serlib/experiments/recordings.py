@@ -1,17 +1,17 @@
 """A bundle's predictions on a user's own recordings (``serlib predict``).
 
-Each recording is read whole with the bundle's front-end and normalisation
-(:func:`~serlib.experiments.bundles.recording_log_mels`); with ``calibrate=True`` the
+Each recording is read with the bundle's front-end and normalisation
+(:func:`~serlib.experiments.bundles.recording_windows`); with ``calibrate=True`` the
 bundle's statistics are first re-estimated on the recordings themselves
 (:mod:`serlib.experiments.calibration`).
 
 Memory stays bounded whatever the recording: its length is checked from the header before
 decoding (:func:`serlib.data.load_audio`: at most ``$SERLIB_MAX_DURATION`` or 10 minutes), and
-a recording longer than :data:`WINDOW_SECONDS` goes through the model in consecutive windows
-of that length whose class probabilities are averaged, weighted by their length (the
-models were trained on utterances of a few seconds). Inputs are built on the device of the
-bundle's model (a bundle moved to a GPU predicts there). A bundle whose label list does not
-match its model's outputs (a hand-edited bundle) is a
+a recording longer than :data:`WINDOW_SECONDS` goes through the front-end and the model in
+consecutive windows of that length of audio, whose class probabilities are averaged,
+weighted by their length (the models were trained on utterances of a few seconds). Inputs
+are built on the device of the bundle's model (a bundle moved to a GPU predicts there). A
+bundle whose label list does not match its model's outputs (a hand-edited bundle) is a
 :class:`~serlib.errors.CheckpointError`, not an ``IndexError``.
 
 Chapter: book/11_your_language.md
@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 
 from serlib.errors import CheckpointError, NonFiniteError
-from serlib.experiments.bundles import ModelBundle, recording_log_mels
+from serlib.experiments.bundles import ModelBundle, recording_windows
 from serlib.experiments.calibration import calibrated_bundle
 from serlib.features import LogMel
 
@@ -89,20 +89,11 @@ def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[st
 def _predict_file(bundle: ModelBundle, front_end: LogMel, path: Path) -> dict[str, Any]:
     """One row of :func:`predict_recordings`."""
     device = model_device(bundle.model)
-    x = recording_log_mels(bundle, front_end, path)  # (1, 1, n_mels, frames)
-    total = x.shape[-1]
-    window = max(8, int(WINDOW_SECONDS * bundle.mel_config.sample_rate
-                        / bundle.mel_config.hop_length))
-    starts = list(range(0, total, window))
-    if len(starts) > 1 and total - starts[-1] < window // 2:  # no short last window
-        starts.pop()
-    probs = torch.zeros(0)
-    for i, start in enumerate(starts):
-        end = total if i == len(starts) - 1 else start + window
-        part = x[..., start:end]
-        frames = part.shape[-1]
-        part = torch.nn.functional.pad(part, (0, -frames % 8)).to(device)  # models pool by 8
-        logits = bundle.model(part, torch.tensor([frames], device=device)).float().cpu()
+    parts, total = [], 0
+    for x in recording_windows(bundle, front_end, path, WINDOW_SECONDS):
+        frames = x.shape[-1]  # x: (1, 1, n_mels, frames)
+        x = torch.nn.functional.pad(x, (0, -frames % 8)).to(device)  # models pool time by 8
+        logits = bundle.model(x, torch.tensor([frames], device=device)).float().cpu()
         if not bool(torch.isfinite(logits).all()):
             raise NonFiniteError(f"model bundle {bundle.path or '(in memory)'} gave "
                                  f"non-finite outputs for {path}: its weights are broken; "
@@ -113,7 +104,8 @@ def _predict_file(bundle: ModelBundle, front_end: LogMel, path: Path) -> dict[st
                 f"{logits.shape[-1]} outputs but the bundle lists {len(bundle.labels)} "
                 f"labels {list(bundle.labels)}; the labels were edited or belong to another "
                 "model: restore the bundle's labels or save the bundle again")
-        weighted = logits.softmax(dim=1)[0] * (frames / total)
-        probs = weighted if i == 0 else probs + weighted
+        parts.append((logits.softmax(dim=1)[0], frames))
+        total += frames
+    probs = sum(p * (frames / total) for p, frames in parts)
     return {"file": str(path), "prediction": bundle.labels[int(probs.argmax())],
             **{label: float(p) for label, p in zip(bundle.labels, probs, strict=True)}}

@@ -140,7 +140,8 @@ def test_a_long_recording_is_predicted_window_by_window(tmp_path, write_wav, mon
     monkeypatch.setattr(bundle.model, "forward", spy)
     table = predict_recordings(bundle, [path])
     window = int(WINDOW_SECONDS * 16000 / bundle.mel_config.hop_length)
-    assert len(widths) == 2 and widths[0] == window and max(widths) <= 1.5 * window
+    assert len(widths) == 2 and abs(widths[0] - window) <= 2
+    assert max(widths) <= 1.5 * window
     assert table[list(LABELS)].to_numpy().sum() == pytest.approx(1.0, abs=1e-5)
 
 
