@@ -45,7 +45,7 @@ from torch import Tensor
 from serlib.errors import DataWarning, DegenerateStatisticsError
 
 __all__ = ["MIN_DISTINCT_UTTERANCES", "NORM_MODES", "NormStats", "apply_norm_stats",
-           "compute_norm_stats", "count_distinct", "fit_norm_stats"]
+           "compute_norm_stats", "count_distinct", "embedding_stats", "fit_norm_stats"]
 
 NORM_MODES = ("source", "per_domain")
 #: fewest distinct training utterances a domain's statistics are fitted on
@@ -222,3 +222,42 @@ def fit_norm_stats(train_feats: Mapping[str, Sequence[Tensor]], *, mode: str,
         return {name: stats for name in train_feats}
     return {name: compute_norm_stats(feats, per_band=per_band)
             for name, feats in train_feats.items()}
+
+
+def embedding_stats(x: Tensor, *, what: str, min_std: float = 1e-5,
+                    min_rows: int = MIN_DISTINCT_UTTERANCES) -> tuple[Tensor, Tensor]:
+    """Per-dimension mean and standard deviation of utterance embeddings (a domain's, a
+    speaker's), from enough distinct utterances and never from a degenerate spread.
+
+    A dimension whose spread is at most ``min_std`` is only centred (its std is 1, not the
+    ~0 that would blow its values up), with a :class:`~serlib.errors.DataWarning`.
+
+    Args:
+        x: the embeddings.
+        what: whose they are, for the messages (e.g. ``"the target's training utterances"``).
+        min_std: a standard deviation at or below this is degenerate.
+        min_rows: fewest distinct rows accepted.
+
+    Shape:
+        x: (n, d); returns two (d,) tensors.
+
+    Raises:
+        DegenerateStatisticsError: fewer than ``min_rows`` distinct rows, or no dimension
+            varies at all.
+
+    Chapter: book/03_log_mel.md
+    """
+    distinct = int(torch.unique(x.detach(), dim=0).shape[0]) if x.numel() else 0
+    if distinct < min_rows:
+        raise DegenerateStatisticsError(
+            f"statistics of {what}: {distinct} distinct utterance(s) ({x.shape[0]} given); "
+            f"at least {min_rows} are needed")
+    std = x.std(0, unbiased=False)
+    flat = std <= min_std
+    if bool(flat.all()):
+        raise DegenerateStatisticsError(f"statistics of {what}: no dimension varies (every "
+                                        f"std <= {min_std:g}); give real, distinct recordings")
+    if bool(flat.any()):
+        warnings.warn(f"statistics of {what}: {int(flat.sum())} of {flat.numel()} dimensions "
+                      "do not vary; they are only centred (std 1)", DataWarning, stacklevel=2)
+    return x.mean(0), torch.where(flat, torch.ones_like(std), std)

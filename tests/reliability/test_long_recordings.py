@@ -294,3 +294,20 @@ def test_norm_statistics_need_distinct_utterances_and_real_spread():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
         compute_norm_stats(band_limited)  # global statistics have spread: no warning
+
+
+def test_domain_embedding_statistics_need_distinct_rows_and_spread():
+    from serlib.features.norm_stats import embedding_stats
+
+    g = torch.Generator().manual_seed(0)
+    row = torch.randn(1, 4, generator=g)
+    with pytest.raises(DegenerateStatisticsError, match=r"target.*1 distinct utterance"):
+        embedding_stats(row.repeat(5, 1), what="the target's utterances")
+    x = torch.randn(6, 4, generator=g)
+    x[:, 0] = 3.0
+    with pytest.warns(DataWarning, match="1 of 4 dimensions do not vary"):
+        mean, std = embedding_stats(x, what="the target's utterances")
+    assert std[0] == 1.0 and mean[0] == 3.0 and (std[1:] != 1.0).all()
+    with pytest.raises(DegenerateStatisticsError, match="no dimension varies"):
+        embedding_stats(torch.ones(6, 4) + torch.arange(6)[:, None] * 1e-9, what="x",
+                        min_rows=1)
