@@ -10,6 +10,11 @@ module turns a YAML file or a mapping into one and turns a config back into a pl
   dataclasses): a string ``lr`` is an error, never converted. A bool is not an int; an int
   is accepted where a float is expected. YAML lists become tuples (configs are immutable).
 
+YAML itself is read by :func:`read_yaml`, which refuses a key written twice in one mapping
+(plain YAML keeps the last value silently: a config with ``methods:`` twice would run one
+method list instead of the other): the :class:`~serlib.errors.ConfigError` names the key and
+both line numbers. Every YAML file serlib reads goes through it.
+
 Range checks (``lr > 0``) stay in each dataclass's ``__post_init__``. Every message names the
 source file, the key, the value and what is allowed.
 
@@ -36,7 +41,7 @@ import yaml
 from serlib.errors import ConfigError
 
 __all__ = ["config_from_dict", "config_hash", "config_replace", "config_to_dict",
-           "load_config"]
+           "load_config", "read_yaml"]
 
 T = TypeVar("T")
 
@@ -227,11 +232,53 @@ def config_replace(config: T, *, source: str = "override", **changes: Any) -> T:
     return config_from_dict(type(config), {**values, **changes}, source=source)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key written twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # ``<<: *anchor`` may repeat keys
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            if first is not None:
+                raise ConfigError(
+                    f"{self.name}: key {key!r} is written twice (lines {first} and {line}); "
+                    "YAML would silently keep only the last value: delete one of them")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: str | os.PathLike[str]) -> Any:
+    """The parsed YAML file ``path`` (safe types only), refusing duplicate keys.
+
+    Raises:
+        ConfigError: a key is written twice in one mapping (the message names the key and
+            both line numbers), or the file is not valid YAML.
+        OSError, UnicodeDecodeError: the file cannot be read (callers word these).
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    loader = _UniqueKeyLoader(text)
+    loader.name = str(path)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    finally:
+        loader.dispose()
+
+
 def load_config(cls: type[T], path: str | os.PathLike[str]) -> T:
     """Load a flat YAML file into the frozen dataclass ``cls`` (see :func:`config_from_dict`)."""
     path = Path(path)
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        values = read_yaml(path) or {}
     except FileNotFoundError as err:
         raise ConfigError(f"config file {path} does not exist") from err
     except IsADirectoryError as err:

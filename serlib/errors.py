@@ -18,19 +18,24 @@ __all__ = [
     "CheckpointError",
     "ChecksumError",
     "ConfigError",
+    "CorpusLayoutError",
     "CorpusNotFoundError",
     "CorpusRegistrationError",
     "CorpusVerificationError",
     "DataWarning",
+    "DegenerateStatisticsError",
     "DownloadError",
     "LabelSetError",
     "NonFiniteError",
     "RecordingNotFoundError",
+    "RecordingTooLongError",
     "ResultsError",
     "SerlibError",
     "SerlibWarning",
     "SplitError",
+    "StorageError",
     "UndecodableFilesError",
+    "UnknownCorpusError",
 ]
 
 
@@ -113,6 +118,33 @@ class ResultsError(SerlibError, ValueError):
 
 class NonFiniteError(SerlibError, ValueError):
     """A loss, a model output or a weight is NaN or infinite: no result is computed from it."""
+
+
+class CorpusLayoutError(CorpusNotFoundError):
+    """A corpus folder holds audio, but too few of its file names follow the corpus' scheme
+    (typically the folder of another corpus): the message names the folder, the corpus id
+    and the names expected."""
+
+
+class UnknownCorpusError(SerlibError, LookupError):
+    """A corpus id that serlib does not know: a typo or an unregistered plug-in, not a
+    corpus missing from disk (that is :class:`CorpusNotFoundError`)."""
+
+
+class RecordingTooLongError(AudioDecodeError):
+    """A recording is longer than the maximum duration a reader accepts (checked from the
+    file's header, before anything is decoded); the message names the limit and how to
+    raise it."""
+
+
+class DegenerateStatisticsError(SerlibError, ValueError):
+    """Statistics estimated from unlabelled recordings are not trustworthy: too few distinct
+    recordings, or a spread that is (numerically) zero."""
+
+
+class StorageError(SerlibError, OSError):
+    """A file cannot be written (disk full, read-only folder, a path component that is a
+    file); the message names the file and what to do. Nothing already written is lost."""
 
 
 class SerlibWarning(UserWarning):

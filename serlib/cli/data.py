@@ -19,8 +19,14 @@ __all__ = ["add_parser", "corpus_status"]
 
 
 def corpus_status(corpus: str) -> str:
-    """``absent``, ``incomplete`` or ``present (n/expected files)`` under the data root."""
+    """``absent``, ``incomplete`` or ``present (n/expected files)`` under the data root.
+
+    ``n`` counts the files whose names the corpus' parser accepts, as ``serlib data verify``
+    and :func:`serlib.data.load_corpus` do (list, verify and load agree); audio files with
+    other names are counted apart.
+    """
     from serlib.data import CORPORA, corpus_dir
+    from serlib.data.corpora.base import NameParseError
     from serlib.data.scan import INCOMPLETE_MARKER, find_audio
 
     spec = CORPORA[corpus]
@@ -29,9 +35,17 @@ def corpus_status(corpus: str) -> str:
         return "absent"
     if (folder / INCOMPLETE_MARKER).exists():
         return "incomplete"
-    n = len(find_audio(spec, folder))
+    parse = spec.make_parser(folder)
+    paths = find_audio(spec, folder)
+    n = 0
+    for path in paths:
+        try:
+            n += parse(path).emotion_raw in spec.emotions
+        except NameParseError:
+            pass
     expected = spec.expected_files if spec.expected_files is not None else "?"
-    return f"present ({n}/{expected} files)"
+    other = f"; {len(paths) - n} other audio names" if n < len(paths) else ""
+    return f"present ({n}/{expected} files{other})"
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -6,11 +6,18 @@
     serlib experiment run configs/cpu_ravdess_emodb.yaml --profile cpu --seeds 0 1 2
     serlib experiment plan agarla_sweeps --profile full           # list the runs only
     serlib experiment summary ~/.cache/serlib/cache/results/smoke-smoke.csv
+    serlib experiment summary cross_lingual --profile cpu         # a config's own results
     serlib experiment run agarla_sweeps --profile full --shard 2/4  # part 2 of 4 of the grid
     torchrun --nproc-per-node 4 -m serlib experiment run smoke --distributed  # 4 GPUs, 1 run
 
 ``run`` exits with 1 when a run failed (its error row is in the results file; rerun to
 retry it) or when nothing could run. ``plan`` imports no torch.
+
+``summary`` takes results CSVs or experiment configs (a shipped name or a YAML file, whose
+results file for ``--profile`` is summarised). A results file's predictions folder beside
+it (``<results>-predictions``) adds the pooled UAR, its 95 % interval and the pooled chance
+level. A file that does not exist is an error, never "(no results yet)"; rows of different
+configurations are never pooled (:mod:`serlib.experiments.summary`).
 
 Chapter: book/10_reproducing.md
 """
@@ -18,6 +25,8 @@ Chapter: book/10_reproducing.md
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
 __all__ = ["add_parser"]
 
@@ -91,22 +100,75 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary_inputs(items: list[str], profile: str) -> list[tuple[Path, Path]]:
+    """``(results CSV, predictions folder)`` of each argument (a CSV, or a config)."""
+    from serlib.errors import ConfigError, ResultsError
+    from serlib.experiments.runner import ResultPaths
+
+    found = []
+    for item in items:
+        path = Path(item).expanduser()
+        is_config = path.suffix.lower() in (".yaml", ".yml") or not path.exists()
+        if path.suffix.lower() == ".csv" or not is_config:
+            if not path.exists():
+                raise ResultsError(f"results file {path} does not exist; check the path, or "
+                                   "run the experiment first (serlib experiment run CONFIG)")
+            found.append((path, ResultPaths.for_experiment("", "", path).predictions))
+            continue
+        from serlib.experiments.config import load_experiment
+
+        try:
+            name = load_experiment(item).name
+        except ConfigError as err:
+            raise ResultsError(f"{item!r} is neither a results CSV nor an experiment config "
+                               f"({err})") from None
+        paths = ResultPaths.for_experiment(name, profile)
+        if not paths.results.is_file():
+            raise ResultsError(f"experiment {name!r} has no results for profile {profile!r} "
+                               f"yet ({paths.results} does not exist); run `serlib experiment "
+                               f"run {item} --profile {profile}` first")
+        found.append((paths.results, paths.predictions))
+    return found
+
+
+def _num_classes(table: Any) -> int | None:
+    """Classes of the rows' label set when they share one (for the pooled metrics)."""
+    from serlib.data.labels import label_set_classes
+
+    sets = set(table["label_set"].dropna().astype(str)) if "label_set" in table else set()
+    if len(sets) != 1:
+        return None
+    try:
+        return len(label_set_classes(sets.pop()))
+    except Exception:  # a label set this version does not know: from the predictions
+        return None
+
+
 def _summary(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from serlib.errors import StorageError
     from serlib.evaluate import save_table_csv
     from serlib.experiments.results import read_results
     from serlib.experiments.summary import render_summary, summarize_results
 
-    tables = [read_results(path) for path in args.results]
-    merged = pd.concat(tables, ignore_index=True)
-    if len(tables) > 1:  # the same run in two files: keep its last ok row
+    inputs = _summary_inputs(args.results, args.profile)
+    tables = [read_results(path) for path, _ in inputs]
+    merged = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)
+    if len(tables) > 1:  # the same run (same configuration) in two files: its last ok row
         ok = merged["status"].astype(str) == "ok"
-        merged = merged[ok].drop_duplicates("run_key", keep="last")
-    summary = summarize_results(merged)
+        merged = merged[ok].drop_duplicates(["run_key", "config_digest"], keep="last")
+    folders = [folder for _, folder in inputs if folder.is_dir()]
+    summary = summarize_results(merged, predictions=folders or None,
+                                num_classes=_num_classes(merged))
     print(render_summary(summary))
     if args.out:
-        save_table_csv(summary, args.out)
+        try:
+            save_table_csv(summary, args.out)
+        except OSError as err:
+            raise StorageError(f"cannot write the summary to {args.out} "
+                               f"({err.strerror or err}); choose a path in a writable folder "
+                               "(every folder on the way must be a folder, not a file)") from err
         print(f"summary: {args.out}")
     return 0
 
@@ -143,8 +205,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_plan)
 
     p = sub.add_parser("summary", help="mean ± std over seeds of results CSVs (merged)")
-    p.add_argument("results", nargs="+",
+    p.add_argument("results", nargs="+", metavar="RESULTS_OR_CONFIG",
                    help="results CSVs written by `serlib experiment run` (shards that wrote "
-                        "to separate files are merged)")
+                        "to separate files are merged), or experiment configs (a shipped "
+                        "name or a YAML file) whose results for --profile are summarised")
+    p.add_argument("--profile", default="smoke", choices=PROFILE_NAMES,
+                   help="the profile whose results a config names (default: smoke)")
     p.add_argument("--out", help="also write the summary as CSV here")
     p.set_defaults(func=_summary)

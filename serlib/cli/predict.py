@@ -10,7 +10,9 @@
 ``<results>-models`` folder), ``serlib.experiments.save_model_bundle`` writes your own. It
 holds the label set, the front-end and the normalisation statistics, so nothing else is
 needed. A file that cannot be read is reported (which file, why) and the others are still
-predicted; the exit code is then 1.
+predicted; the exit code is then 1. A recording longer than 10 minutes (by its header;
+``SERLIB_MAX_DURATION=<seconds>`` changes the limit) is refused before it is decoded; a long
+one is predicted in 30-second windows whose probabilities are averaged, in bounded memory.
 
 Chapter: book/11_your_language.md
 """
@@ -76,5 +78,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--calibrate", action="store_true",
                         help="re-estimate the model's statistics on these files first (>= 10 "
-                             "unlabelled recordings of one speaker or corpus; no labels)")
+                             "distinct unlabelled recordings of one speaker or corpus; no "
+                             "labels)")
     parser.set_defaults(func=_predict)

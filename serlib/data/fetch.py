@@ -139,8 +139,11 @@ def fetch_corpus(corpus: str, *, dest_root: PathLike | None = None,
         staging.mkdir()
         (staging / INCOMPLETE_MARKER).write_text("serlib is filling this folder\n")
     except OSError as err:
-        raise CorpusNotFoundError(f"cannot write the corpus into {dest_root} ({err}); set "
-                                  "SERLIB_DATA to a writable folder or pass dest_root") from None
+        raise CorpusNotFoundError(
+            f"cannot write the corpus into {dest_root} ({err.strerror or err}); install it "
+            "into a writable data root: `serlib data fetch "
+            f"{spec.id} --dest DIR` on the command line (dest_root=DIR in Python), or set "
+            "SERLIB_DATA=DIR") from None
     try:
         if from_dir is not None:
             src = resolve_corpus_root(spec.id, from_dir)

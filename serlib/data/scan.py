@@ -7,6 +7,11 @@ its audio folder are ignored). Names that do not parse, labels the corpus does n
 files that cannot be read, folders named like recordings and sub-folders that cannot be
 listed are never guessed or silently skipped: they are collected with a reason and reported.
 
+A folder in which fewer than :data:`MIN_PARSED_FRACTION` of the audio files have names of the
+corpus' scheme is not that corpus (typically another corpus' folder, e.g. RAVDESS files
+loaded as EmoDB): it is a :class:`~serlib.errors.CorpusLayoutError` naming the folder, the
+corpus id and the names expected, never an empty or thin table with exit status 0.
+
 Chapter: book/02_corpora.md
 """
 
@@ -25,9 +30,10 @@ from serlib.data.audio import audio_info, describe_os_error
 from serlib.data.corpora.base import CorpusSpec, NameParseError
 from serlib.data.screen import screen_audio
 from serlib.data.synthetic import METADATA_COLUMNS
-from serlib.errors import AudioDecodeError, CorpusNotFoundError, DataWarning
+from serlib.errors import AudioDecodeError, CorpusLayoutError, CorpusNotFoundError, DataWarning
 
-__all__ = ["INCOMPLETE_MARKER", "CorpusScan", "find_audio", "scan_corpus"]
+__all__ = ["INCOMPLETE_MARKER", "MIN_PARSED_FRACTION", "CorpusScan", "find_audio",
+           "scan_corpus"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,11 @@ logger = logging.getLogger(__name__)
 INCOMPLETE_MARKER = ".serlib-incomplete"
 
 _SKIP_DIRS = {"__MACOSX"}
+
+#: the smallest share of a folder's audio files whose names must follow the corpus' scheme
+#: for the folder to be taken as that corpus (a few stray or renamed files are reported and
+#: skipped; below this share the folder is another corpus or a wrong folder: an error)
+MIN_PARSED_FRACTION = 0.5
 
 
 @dataclass
@@ -156,9 +167,8 @@ def scan_corpus(spec: CorpusSpec, root: str | os.PathLike[str], *, min_duration:
                                   f"not look like {spec.name}{why}; see "
                                   f"`serlib data fetch {spec.id}`")
     parse = spec.make_parser(root)
-    rows, unparsed = [], []
-    for path in tqdm(paths, desc=f"scanning {spec.id}", unit="file",
-                     disable=None if progress else True):
+    parsed, unparsed = [], []
+    for path in paths:
         try:
             utt = parse(path)
             emotion = spec.emotions[utt.emotion_raw]
@@ -169,6 +179,11 @@ def scan_corpus(spec: CorpusSpec, root: str | os.PathLike[str], *, min_duration:
             unparsed.append((str(path), f"label {utt.emotion_raw!r} is not one of "
                                         f"{sorted(spec.emotions)}"))
             continue
+        parsed.append((path, utt, emotion))
+    _check_parsed_share(spec, root, len(paths), unparsed)
+    rows = []
+    for path, utt, emotion in tqdm(parsed, desc=f"scanning {spec.id}", unit="file",
+                                   disable=None if progress else True):
         try:
             info = audio_info(path, min_duration=min_duration)
         except AudioDecodeError as err:
@@ -190,3 +205,19 @@ def scan_corpus(spec: CorpusSpec, root: str | os.PathLike[str], *, min_duration:
     if unparsed or bad or problems:
         logger.warning(scan.report())
     return scan
+
+
+def _check_parsed_share(spec: CorpusSpec, root: Path, total: int,
+                        unparsed: list[tuple[str, str]]) -> None:
+    """Raise :class:`CorpusLayoutError` if too few names follow the corpus' scheme."""
+    ok = total - len(unparsed)
+    if total == 0 or ok / total >= MIN_PARSED_FRACTION:
+        return
+    expected = next((why for _, why in unparsed if why.startswith("expected")), unparsed[0][1])
+    examples = ", ".join(os.path.basename(p) for p, _ in unparsed[:3])
+    raise CorpusLayoutError(
+        f"{root} does not look like the corpus {spec.id!r} ({spec.name}): only {ok} of "
+        f"{total} audio file names follow its naming scheme (at least "
+        f"{MIN_PARSED_FRACTION:.0%} must); found e.g. {examples}; {spec.id} names are "
+        f"{expected.removeprefix('expected ')}. Is this another corpus' folder? Pass the "
+        f"folder that holds {spec.name} (see `serlib data fetch {spec.id}`)")

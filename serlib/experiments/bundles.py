@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from serlib.features.mel_config import MelConfig
 from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
 
 __all__ = ["BUNDLE_FORMAT", "ModelBundle", "build_model", "load_model_bundle", "normalise",
-           "recording_log_mels", "save_model_bundle"]
+           "recording_log_mels", "recording_windows", "save_model_bundle"]
 
 #: bumped when the bundle layout changes (2: a SHA-256 file beside every bundle)
 BUNDLE_FORMAT = 2
@@ -209,12 +209,41 @@ def recording_log_mels(bundle: ModelBundle, front_end: LogMel, path: Path) -> Te
     """A recording's log-mels as the bundle's model reads them (front-end, normalisation).
 
     Raises:
-        RecordingNotFoundError: the file does not exist.
+        RecordingNotFoundError: nothing exists at ``path``.
+        AudioDecodeError: anything else that is not a readable recording (a folder named
+            like one, a symbolic link loop or a dangling link, a corrupt file, one longer
+            than the maximum duration); the message says which.
 
     Shape:
         returns (1, 1, n_mels, frames).
     """
-    if not path.is_file():
-        raise RecordingNotFoundError(f"{path}: no such recording; check the path")
-    wave = torch.from_numpy(load_audio(path, sample_rate=bundle.mel_config.sample_rate))
+    wave = _recording_wave(bundle, Path(path))
     return normalise(front_end(wave[None]), bundle.norm_stats)
+
+
+def _recording_wave(bundle: ModelBundle, path: Path) -> Tensor:
+    if not path.exists() and not path.is_symlink():
+        raise RecordingNotFoundError(f"{path}: no such recording; check the path")
+    return torch.from_numpy(load_audio(path, sample_rate=bundle.mel_config.sample_rate))
+
+
+def recording_windows(bundle: ModelBundle, front_end: LogMel, path: str | os.PathLike[str],
+                      window_seconds: float) -> Iterator[Tensor]:
+    """A recording's log-mels window by window (consecutive ``window_seconds`` of audio; a
+    last piece shorter than half a window joins the one before), so that the front-end's
+    memory does not grow with the recording. A short recording is one window.
+
+    Raises:
+        RecordingNotFoundError, AudioDecodeError: as :func:`recording_log_mels`.
+
+    Shape:
+        yields (1, 1, n_mels, frames) each.
+    """
+    wave = _recording_wave(bundle, Path(path))
+    window = max(1, int(window_seconds * bundle.mel_config.sample_rate))
+    starts = list(range(0, wave.shape[0], window))
+    if len(starts) > 1 and wave.shape[0] - starts[-1] < window // 2:
+        starts.pop()
+    for i, start in enumerate(starts):
+        end = wave.shape[0] if i == len(starts) - 1 else start + window
+        yield normalise(front_end(wave[None, start:end]), bundle.norm_stats)

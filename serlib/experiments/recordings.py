@@ -1,9 +1,18 @@
 """A bundle's predictions on a user's own recordings (``serlib predict``).
 
-Each recording is read whole with the bundle's front-end and normalisation
-(:func:`~serlib.experiments.bundles.recording_log_mels`); with ``calibrate=True`` the
+Each recording is read with the bundle's front-end and normalisation
+(:func:`~serlib.experiments.bundles.recording_windows`); with ``calibrate=True`` the
 bundle's statistics are first re-estimated on the recordings themselves
 (:mod:`serlib.experiments.calibration`).
+
+Memory stays bounded whatever the recording: its length is checked from the header before
+decoding (:func:`serlib.data.load_audio`: at most ``$SERLIB_MAX_DURATION`` or 10 minutes), and
+a recording longer than :data:`WINDOW_SECONDS` goes through the front-end and the model in
+consecutive windows of that length of audio, whose class probabilities are averaged,
+weighted by their length (the models were trained on utterances of a few seconds). Inputs
+are built on the device of the bundle's model (a bundle moved to a GPU predicts there). A
+bundle whose label list does not match its model's outputs (a hand-edited bundle) is a
+:class:`~serlib.errors.CheckpointError`, not an ``IndexError``.
 
 Chapter: book/11_your_language.md
 """
@@ -19,12 +28,24 @@ from typing import Any
 import pandas as pd
 import torch
 
-from serlib.errors import NonFiniteError
-from serlib.experiments.bundles import ModelBundle, recording_log_mels
+from serlib.errors import CheckpointError, NonFiniteError
+from serlib.experiments.bundles import ModelBundle, recording_windows
 from serlib.experiments.calibration import calibrated_bundle
 from serlib.features import LogMel
 
-__all__ = ["predict_recordings"]
+__all__ = ["WINDOW_SECONDS", "model_device", "predict_recordings"]
+
+#: recordings longer than this (seconds) are predicted window by window (probabilities
+#: averaged), so that the model's memory does not grow with the recording
+WINDOW_SECONDS = 30.0
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """The device of a model's parameters (CPU for a model without any)."""
+    try:
+        return next(model.parameters()).device
+    except StopIteration:
+        return torch.device("cpu")
 
 
 def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[str]], *,
@@ -67,13 +88,24 @@ def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[st
 
 def _predict_file(bundle: ModelBundle, front_end: LogMel, path: Path) -> dict[str, Any]:
     """One row of :func:`predict_recordings`."""
-    x = recording_log_mels(bundle, front_end, path)  # (1, 1, n_mels, frames)
-    frames = x.shape[-1]
-    x = torch.nn.functional.pad(x, (0, -frames % 8))  # models pool time by 8
-    logits = bundle.model(x, torch.tensor([frames])).float()
-    if not bool(torch.isfinite(logits).all()):
-        raise NonFiniteError(f"model bundle {bundle.path or '(in memory)'} gave non-finite "
-                             f"outputs for {path}: its weights are broken; retrain it")
-    probs = logits.softmax(dim=1)[0]
+    device = model_device(bundle.model)
+    parts, total = [], 0
+    for x in recording_windows(bundle, front_end, path, WINDOW_SECONDS):
+        frames = x.shape[-1]  # x: (1, 1, n_mels, frames)
+        x = torch.nn.functional.pad(x, (0, -frames % 8)).to(device)  # models pool time by 8
+        logits = bundle.model(x, torch.tensor([frames], device=device)).float().cpu()
+        if not bool(torch.isfinite(logits).all()):
+            raise NonFiniteError(f"model bundle {bundle.path or '(in memory)'} gave "
+                                 f"non-finite outputs for {path}: its weights are broken; "
+                                 "retrain it")
+        if logits.shape[-1] != len(bundle.labels):
+            raise CheckpointError(
+                f"model bundle {bundle.path or '(in memory)'}: its model has "
+                f"{logits.shape[-1]} outputs but the bundle lists {len(bundle.labels)} "
+                f"labels {list(bundle.labels)}; the labels were edited or belong to another "
+                "model: restore the bundle's labels or save the bundle again")
+        parts.append((logits.softmax(dim=1)[0], frames))
+        total += frames
+    probs = sum(p * (frames / total) for p, frames in parts)
     return {"file": str(path), "prediction": bundle.labels[int(probs.argmax())],
             **{label: float(p) for label, p in zip(bundle.labels, probs, strict=True)}}

@@ -11,7 +11,15 @@ an experiment: a run whose key has an ``ok`` row is done and is not run again. S
   whose metrics are not numbers in [0, 1], or a row without a status is reported (with the
   file and the line) and left out, so that its run is done again;
 - **a file that is not a results file** (garbage bytes, another CSV without ``run_key``) is
-  a :class:`~serlib.errors.ResultsError` naming it and the way out, never a crash.
+  a :class:`~serlib.errors.ResultsError` naming it and the way out, never a crash (an empty,
+  0-byte file too; a file with only the header holds no rows);
+- **a row that cannot be written** (disk full, read-only folder) is a
+  :class:`~serlib.errors.StorageError` naming the file; the rows already there are intact
+  (the write is atomic), so the finished runs are kept.
+
+Every row carries ``config_digest`` (the hash of the resolved configuration except seed and
+fold), ``test_time_info`` and ``labels_used``: the summary never pools rows of different
+configurations (:mod:`serlib.experiments.summary`).
 
 Chapter: book/10_reproducing.md
 """
@@ -30,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from serlib.errors import DataWarning, ResultsError
+from serlib.errors import DataWarning, ResultsError, StorageError
 from serlib.evaluate import save_table_csv
 
 __all__ = ["RESULT_COLUMNS", "append_result", "read_results", "results_lock"]
@@ -42,7 +50,7 @@ RESULT_COLUMNS = (
     "run_key", "status", "error", "experiment", "method", "source", "target", "n_labels",
     "threshold", "trade_off", "hyper", "seed", "profile", "backbone", "normalize", "adabn",
     "refine", "recipe",
-    "label_set", "protocol", "fold",
+    "label_set", "protocol", "fold", "config_digest", "test_time_info", "labels_used",
     "source_split_id", "target_split_id", "selected_on", "best_epoch", "dev_uar", "epochs",
     "wa", "uar", "macro_f1", "n", "uar_low", "uar_high", "chance_wa", "chance_uar",
     "source_wa", "source_uar", "source_macro_f1", "source_n", "source_uar_low",
@@ -52,7 +60,7 @@ RESULT_COLUMNS = (
 )
 #: columns read as text (keys and ids must never become numbers)
 _TEXT = {"run_key": str, "n_labels": str, "source_split_id": str, "target_split_id": str,
-         "status": str, "hyper": str}
+         "status": str, "hyper": str, "config_digest": str, "test_time_info": str}
 #: what an ``ok`` row must hold to count as done
 _FRACTIONS = ("wa", "uar", "chance_wa", "chance_uar", "source_wa", "source_uar")
 
@@ -139,12 +147,22 @@ def append_result(path: str | os.PathLike[str], row: dict[str, Any]) -> pd.DataF
 
     Returns:
         The whole table as written (every writer's rows).
+
+    Raises:
+        StorageError: the file cannot be written (disk full, read-only); it is unchanged.
     """
-    with results_lock(path):
-        current = read_results(path)
-        new = pd.DataFrame([{c: row.get(c) for c in RESULT_COLUMNS}])
-        new["n_labels"] = new["n_labels"].astype(str)
-        current = current[current["run_key"].astype(str) != str(row["run_key"])]
-        out = new if current.empty else pd.concat([current, new], ignore_index=True)
-        save_table_csv(out, path)
+    try:
+        with results_lock(path):
+            current = read_results(path)
+            new = pd.DataFrame([{c: row.get(c) for c in RESULT_COLUMNS}])
+            new["n_labels"] = new["n_labels"].astype(str)
+            current = current[current["run_key"].astype(str) != str(row["run_key"])]
+            out = new if current.empty else pd.concat([current, new], ignore_index=True)
+            save_table_csv(out, path)
+    except OSError as err:
+        raise StorageError(
+            f"cannot write the {row.get('status', '')} row of run {row.get('run_key')} to "
+            f"{path} ({err.strerror or err}); the rows already there are intact: free some "
+            "space or make the folder writable, then run again (finished runs are kept)"
+        ) from err
     return out

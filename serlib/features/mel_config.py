@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from serlib.config import config_from_dict
+from serlib.config import config_from_dict, read_yaml
 from serlib.errors import ConfigError
 
 __all__ = ["MEL_PRESETS", "MelConfig", "load_mel_config", "mel_preset"]
@@ -163,7 +163,7 @@ def load_mel_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> MelCo
     else:
         path = Path(source)
         try:
-            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            values = read_yaml(path) or {}
         except FileNotFoundError as err:
             raise ConfigError(f"{path}: no such file and not a mel preset "
                               f"({sorted(MEL_PRESETS)})") from err

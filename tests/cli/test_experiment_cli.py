@@ -124,11 +124,13 @@ def test_a_bad_shard_is_a_clear_error(finished, capsys):
 def test_summary_merges_the_results_files_of_shards(finished, tmp_path, capsys):
     table = read_results(finished["results"])
     first, second = tmp_path / "shard1.csv", tmp_path / "shard2.csv"
+    whole = tmp_path / "whole.csv"  # beside no predictions folder, as the shards
     table.iloc[:1].to_csv(first, index=False)
     table.iloc[1:].to_csv(second, index=False)
+    table.to_csv(whole, index=False)
     assert main(["experiment", "summary", str(first), str(second)]) == 0
     merged = capsys.readouterr().out
-    assert main(["experiment", "summary", str(finished["results"])]) == 0
+    assert main(["experiment", "summary", str(whole)]) == 0
     assert merged == capsys.readouterr().out
 
 

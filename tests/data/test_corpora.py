@@ -8,7 +8,7 @@ import pytest
 
 from serlib.data import CORPORA, SOURCES, VOCABULARY, get_corpus
 from serlib.data.corpora import NameParseError, Utterance, cafe, ravdess
-from serlib.errors import CorpusNotFoundError
+from serlib.errors import UnknownCorpusError
 
 # (corpus, relative path, speaker, harmonised emotion, gender, text_id)
 GOOD = [
@@ -177,5 +177,5 @@ def test_expected_name_grids_match_the_published_counts():
 
 
 def test_unknown_corpus_lists_the_supported_ones():
-    with pytest.raises(CorpusNotFoundError, match="emodb"):
+    with pytest.raises(UnknownCorpusError, match="emodb"):
         get_corpus("crema-d")

@@ -20,7 +20,7 @@ from serlib.data import (
     synthetic_config,
 )
 from serlib.data.scan import INCOMPLETE_MARKER
-from serlib.errors import CorpusNotFoundError, CorpusVerificationError
+from serlib.errors import CorpusNotFoundError, CorpusVerificationError, UnknownCorpusError
 
 EMODB = ["wav/03a01Fa.wav", "wav/03a01Wa.wav", "wav/08a02Ab.wav", "wav/16b10Lb.wav"]
 
@@ -152,7 +152,7 @@ def test_missing_unfinished_and_empty_folders_are_refused(make_corpus, tmp_path)
     (tmp_path / "empty").mkdir()
     with pytest.raises(CorpusNotFoundError, match=r"no \.wav files"):
         load_corpus("emodb", tmp_path / "empty")
-    with pytest.raises(CorpusNotFoundError, match="supported"):
+    with pytest.raises(UnknownCorpusError, match="supported"):
         load_corpus("nope", tmp_path)
 
 

@@ -24,7 +24,12 @@ from serlib.data import (
     registered_root,
     unregister_corpus,
 )
-from serlib.errors import CorpusNotFoundError, CorpusRegistrationError, DataWarning
+from serlib.errors import (
+    CorpusNotFoundError,
+    CorpusRegistrationError,
+    DataWarning,
+    UnknownCorpusError,
+)
 
 _NAME = re.compile(r"^([fm])(\d\d)_t(\d{3})_([A-Z]{3})$")
 
@@ -121,7 +126,7 @@ def test_unregister() -> None:
     register_corpus(make_spec(), root="/somewhere")
     assert unregister_corpus("mylab").id == "mylab"
     assert registered_root("mylab") is None
-    with pytest.raises(CorpusNotFoundError):
+    with pytest.raises(UnknownCorpusError):
         get_corpus("mylab")
     with pytest.raises(CorpusNotFoundError, match="no corpus"):
         unregister_corpus("mylab")

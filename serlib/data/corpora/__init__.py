@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 
 from serlib.data.corpora.base import CorpusSpec, NameParseError, Utterance
-from serlib.errors import CorpusNotFoundError
+from serlib.errors import UnknownCorpusError
 
 __all__ = ["CORPORA", "CorpusSpec", "NameParseError", "Utterance", "corpus_ids", "get_corpus"]
 
@@ -36,11 +36,14 @@ def get_corpus(corpus: str) -> CorpusSpec:
     """The spec of ``corpus``.
 
     Raises:
-        CorpusNotFoundError: for an unknown id (the message lists the known ones).
+        UnknownCorpusError: for an unknown id (the message lists the known ones; this is a
+            wrong id, not a corpus missing from disk).
     """
     try:
-        return CORPORA[corpus.lower()]
+        return CORPORA[str(corpus).lower()]
     except KeyError:
-        raise CorpusNotFoundError(
-            f"unknown corpus {corpus!r}; supported: {', '.join(CORPORA)} "
-            "(and 'synthetic' for a folder made by serlib.data.generate_corpus)") from None
+        raise UnknownCorpusError(
+            f"unknown corpus id {corpus!r} (a wrong name, not a missing folder); supported: "
+            f"{', '.join(CORPORA)} (and 'synthetic' for a folder made by "
+            "serlib.data.generate_corpus; register your own with serlib.data.register_corpus)"
+        ) from None

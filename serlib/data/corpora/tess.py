@@ -23,7 +23,7 @@ from serlib.data.corpora.base import CorpusSpec, NameParseError, Utterance, name
 __all__ = ["SPEC", "parse_name"]
 
 _NAME = re.compile(
-    r"^(OAF|YAF|OA)_([a-z]+)_(angry|disgust|fear|happy|neutral|ps|sad"
+    r"^(OAF|YAF|OA)_([^\W_]+)_(angry|disgust|fear|happy|neutral|ps|sad"
     r"|pleasant_surprised?)$", re.IGNORECASE)
 
 

@@ -18,7 +18,7 @@ from serlib.data.corpora.base import CorpusSpec, NameParseError, Utterance, name
 
 __all__ = ["SPEC", "parse_name"]
 
-_NAME = re.compile(r"^(\d+)_(kz|hl|sk|mt)_([a-z]+)$", re.IGNORECASE)
+_NAME = re.compile(r"^(\d+)_(kz|hl|sk|mt)_([^\W_]+)$", re.IGNORECASE)
 
 
 def parse_name(path: Path) -> Utterance:

@@ -31,6 +31,7 @@ from serlib.errors import ConfigError
 from serlib.experiments.backbones.base import Backbone
 from serlib.experiments.config import ExperimentConfig
 from serlib.features import UtteranceDataset, normalize_embeddings
+from serlib.features.norm_stats import embedding_stats
 from serlib.models import EmbeddingClassifier, FrozenFrontClassifier
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ class EmbeddingBackbone(Backbone):
         self.source_stats: tuple[Tensor, Tensor] | None = None
         if self.normalize == "source":
             train = self.embed(source_table[source_table["split"] == "train"], progress=False)
-            self.source_stats = (train.mean(0), train.std(0, unbiased=False).clamp(min=1e-5))
+            self.source_stats = embedding_stats(train, what="the source's training "
+                                                "utterances")
 
     # --- what a subclass provides -------------------------------------------------------
     def embed(self, table: pd.DataFrame, *, progress: bool) -> Tensor:
@@ -123,7 +125,8 @@ class EmbeddingBackbone(Backbone):
             mean, std = (t.tolist() for t in self.source_stats)
         elif self.normalize in ("target", "speaker") and target_table is not None:
             x = self.bundle_embed(target_table)
-            mean, std = x.mean(0).tolist(), x.std(0, unbiased=False).clamp(min=1e-5).tolist()
+            mean, std = (t.tolist() for t in embedding_stats(
+                x, what=f"the target's utterances ({self.normalize} statistics)"))
         front, front_spec = self.front(target_table)
         exported = FrozenFrontClassifier(front, model, mean=mean, std=std)
         spec = {"architecture": "FrozenFrontClassifier",
