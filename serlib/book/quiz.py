@@ -36,6 +36,8 @@ from __future__ import annotations
 import html
 import importlib.resources
 import math
+import random
+import re
 from typing import Any
 
 import yaml
@@ -127,51 +129,63 @@ def load_quiz(chapter: str) -> list[dict]:
     return check_quiz(data, where=f"serlib/book/quizzes/{number}.yaml")
 
 
+def _inline(text: Any) -> str:
+    """Escaped HTML of a question's text, with `code` spans (both renderers show HTML)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(text)))
+
+
 def to_jupyterquiz(questions: list[dict]) -> list[dict]:
     """The questions in jupyterquiz's JSON format (its ``display_quiz`` takes the list)."""
     out = []
     for question in questions:
         if question["type"] == "multiple_choice":
-            out.append({"question": question["question"], "type": "multiple_choice",
-                        "answers": [dict(answer) for answer in question["answers"]]})
+            out.append({"question": _inline(question["question"]), "type": "multiple_choice",
+                        "answers": [{"answer": _inline(a["answer"]), "correct": a["correct"],
+                                     "feedback": _inline(a["feedback"])}
+                                    for a in question["answers"]]})
             continue
         value, tolerance = question["answer"], question.get("tolerance", 0)
         right = ({"type": "range", "range": [value - tolerance, value + tolerance]}
                  if tolerance else {"type": "value", "value": value})
-        answers = [dict(right, correct=True, feedback=question["feedback"])]
+        answers = [dict(right, correct=True, feedback=_inline(question["feedback"]))]
         answers += [{"type": "range", "range": list(w["range"]), "correct": False,
-                     "feedback": w["feedback"]} for w in question.get("wrong", [])]
-        answers.append({"type": "default", "feedback": question["otherwise"]})
-        out.append({"question": question["question"], "type": "numeric",
+                     "feedback": _inline(w["feedback"])} for w in question.get("wrong", [])]
+        answers.append({"type": "default", "feedback": _inline(question["otherwise"])})
+        out.append({"question": _inline(question["question"]), "type": "numeric",
                     "precision": question.get("precision", 4), "answers": answers})
     return out
 
 
-def quiz_html(questions: list[dict]) -> str:
+def quiz_html(questions: list[dict], *, shuffle: bool = True) -> str:
     """The questions as self-contained HTML without scripts: one ``<details>`` per answer,
-    which opens on a click to say whether the answer is right and why."""
-    esc = html.escape
+    which opens on a click to say whether the answer is right (✓) or not (✗), and why.
+
+    Multiple-choice answers are shuffled (the same order on every run: seeded by the
+    question); a numeric question lists the expected mistakes first and the answer last.
+    """
     parts = ['<div class="serlib-quiz" style="max-width:720px">']
     for number, question in enumerate(questions, start=1):
         parts.append(f'<p style="font-weight:bold;margin:1em 0 .3em">{number}. '
-                     f"{esc(question['question'])}</p>")
+                     f"{_inline(question['question'])}</p>")
         if question["type"] == "multiple_choice":
             choices = [(a["answer"], a["correct"], a["feedback"]) for a in question["answers"]]
+            if shuffle:
+                random.Random(question["question"]).shuffle(choices)
         else:
             low = question["answer"] - question.get("tolerance", 0)
             high = question["answer"] + question.get("tolerance", 0)
             shown = f"{question['answer']:g}" if low == high else f"{low:g} to {high:g}"
-            choices = [(f"Answer: {shown}", True, question["feedback"])]
-            choices += [(f"If you got {w['range'][0]:g} to {w['range'][1]:g}", False,
-                         w["feedback"]) for w in question.get("wrong", [])]
+            choices = [(f"If you got {w['range'][0]:g} to {w['range'][1]:g}", False,
+                        w["feedback"]) for w in question.get("wrong", [])]
             choices.append(("If you got something else", False, question["otherwise"]))
+            choices.append(("Show the answer", True, f"{shown}. {question['feedback']}"))
         for text, correct, feedback in choices:
-            verdict, colour = ("Right", "#1b7f3b") if correct else ("Not quite", "#b3261e")
+            mark, colour = ("✓", "#1b7f3b") if correct else ("✗", "#b3261e")
             parts.append(
                 '<details style="margin:.2em 0;padding:.3em .6em;border:1px solid #ccc;'
-                f'border-radius:6px"><summary style="cursor:pointer">{esc(str(text))}</summary>'
-                f'<p style="margin:.4em 0 0"><b style="color:{colour}">{verdict}.</b> '
-                f"{esc(str(feedback))}</p></details>")
+                f'border-radius:6px"><summary style="cursor:pointer">{_inline(text)}</summary>'
+                f'<p style="margin:.4em 0 0"><b style="color:{colour}">{mark}</b> '
+                f"{_inline(feedback)}</p></details>")
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -189,7 +203,7 @@ def show_quiz(chapter: str, *, shuffle: bool = True) -> None:
     try:
         from jupyterquiz import display_quiz
     except ImportError:  # Colab or a plain Jupyter without jupyterquiz: no script needed
-        display(HTML(quiz_html(questions)))
+        display(HTML(quiz_html(questions, shuffle=shuffle)))
         return
     display_quiz(to_jupyterquiz(questions), shuffle_answers=shuffle, max_width=720,
                  colors="fdsp")
