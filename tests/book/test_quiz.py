@@ -118,3 +118,17 @@ def test_show_quiz_without_jupyterquiz_falls_back_to_html(monkeypatch) -> None:
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     quiz.show_quiz("06")
     assert len(shown) == 1 and "<details" in shown[0].data
+
+
+def test_the_right_answer_is_not_given_away_by_its_length() -> None:
+    """A reader who always picks the longest answer should do no better than by chance."""
+    longest, total = 0, 0
+    for chapter in CHAPTERS:
+        choice = [q for q in quiz.load_quiz(chapter.stem) if q["type"] == "multiple_choice"]
+        here = sum(len(next(a["answer"] for a in q["answers"] if a["correct"]))
+                   > max(len(a["answer"]) for a in q["answers"] if not a["correct"])
+                   for q in choice)
+        assert here <= len(choice) / 2, f"{chapter.name}: the right answer is the longest in " \
+                                        f"{here} of {len(choice)} questions"
+        longest, total = longest + here, total + len(choice)
+    assert longest / total <= 0.4, f"the right answer is the longest in {longest} of {total}"
