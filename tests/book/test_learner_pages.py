@@ -99,3 +99,18 @@ def test_the_pipeline_reads_the_method_table_and_the_profiles(monkeypatch) -> No
     assert "other_encoder" in pipeline.pipeline_svg(1, renamed)
     with pytest.raises(ValueError, match="parts"):
         pipeline.pipeline_stages(4, PROFILES)
+
+
+@pytest.mark.parametrize("chapter", sorted((REPO / "book").glob("[0-9][0-9]_*.md")),
+                         ids=lambda p: p.stem)
+def test_each_chapter_opens_with_its_reading_time_level_and_measured_compute(chapter) -> None:
+    """The marker under the title agrees with the table of *Before you start*."""
+    number = chapter.name[:2]
+    text = chapter.read_text(encoding="utf-8")
+    marker = re.search(r"^# .*\n\n\*Reading (\d+) min · level (●+) of ●●● · compute, as the "
+                       rf"build measured it:\n\{{\{{ runtime_{number}_smoke \}}\}} \(`smoke`\), "
+                       rf"\{{\{{ runtime_{number}_cpu \}}\}} \(`cpu`\)", text, re.M)
+    assert marker, f"{chapter.name}: the reading/level/compute line under the title"
+    table = (REPO / "book" / "before_you_start.md").read_text(encoding="utf-8")
+    row = re.search(rf"^\| {int(number)} [^|]*\| (●+) \| (\d+) min \|", table, re.M)
+    assert (marker.group(2), marker.group(1)) == row.groups(), chapter.name
