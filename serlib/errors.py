@@ -23,6 +23,7 @@ __all__ = [
     "CorpusVerificationError",
     "DataWarning",
     "DownloadError",
+    "GlueRangeError",
     "LabelSetError",
     "NonFiniteError",
     "RecordingNotFoundError",
@@ -113,6 +114,10 @@ class ResultsError(SerlibError, ValueError):
 
 class NonFiniteError(SerlibError, ValueError):
     """A loss, a model output or a weight is NaN or infinite: no result is computed from it."""
+
+
+class GlueRangeError(SerlibError, ValueError):
+    """A number glued into a chapter's prose lies outside the range its kind declares."""
 
 
 class SerlibWarning(UserWarning):

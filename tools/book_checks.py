@@ -5,7 +5,8 @@ A problem is a sentence naming the chapter, the cell and what is wrong. The chec
 - notebooks: no error output outside cells tagged ``raises-exception``, no traceback text,
   no progress-bar debris (tqdm lines or widgets), every cell that plots (calls ``plot_...``,
   ``plt.``, ``subplots`` or ``serlib.viz``) has an ``image/png`` output, every
-  ``{glue:...}`` reference of the chapter's prose is glued by one of its cells;
+  ``{glue:...}`` reference of the chapter's prose is glued by one of its cells, and every
+  glued number lies in the range of the unit the prose gives it (``tools/prose_lint.py``);
 - pages: every page of the toc was built; each plotting cell's own output on the page holds
   an ``<img>`` (the Colab logo or other theme images do not count); no traceback; the Colab
   button opens this chapter's generated notebook;
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import book_student
 import nbformat
+import prose_lint
 
 __all__ = [
     "check_edition",
@@ -115,6 +117,7 @@ def check_notebook(notebook, where: str) -> list[str]:
                 "image/png" in output.get("data", {}) for output in outputs):
             problems.append(f"{at}: plots but has no image/png output (is MPLBACKEND set for "
                             "the kernel? does the cell end in a figure?)")
+    problems += prose_lint.check_glued_ranges(notebook, where)
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     missing = glue_references(markdown) - glue_keys(notebook)
     if missing:
