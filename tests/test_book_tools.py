@@ -239,3 +239,55 @@ def test_page_check_finds_each_defect_in_a_real_browser(tmp_path: Path) -> None:
     assert "'The the'" in joined
     assert "pre" not in joined.split("overflows")[1].split("\n")[0]  # code scrolls: fine
     assert len(report.problems) == 4, report.problems
+
+
+def test_an_edition_without_its_corpora_says_so_on_every_page(monkeypatch, tmp_path) -> None:
+    """A cpu edition built on the synthetic fallback names itself so: the title, a banner
+    (the theme's announcement, on every page) and {{ edition }}; one with data does not."""
+    monkeypatch.delenv("SERLIB_DATA", raising=False)
+    monkeypatch.setenv("SERLIB_SHARED", str(tmp_path / "nothing"))
+    cpu = builder.Edition("cpu")
+    assert builder.data_fell_back(cpu)
+    config = builder.staged_config(cpu, student=False)
+    assert "synthetic" in config["title"]
+    assert "without the real corpora" in config["html"]["announcement"]
+    assert "WITHOUT the real corpora" in config["parse"]["myst_substitutions"]["edition"]
+    assert not builder.data_fell_back(builder.Edition("smoke"))
+    (tmp_path / "data" / "emodb").mkdir(parents=True)
+    monkeypatch.setenv("SERLIB_DATA", str(tmp_path / "data"))
+    config = builder.staged_config(cpu, student=False)
+    assert "announcement" not in config.get("html", {}) and "synthetic" not in config["title"]
+
+
+def test_make_uses_the_shared_data_beside_the_checkout(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("SERLIB_DATA", raising=False)
+    (tmp_path / "data" / "emodb").mkdir(parents=True)
+    monkeypatch.setenv("SERLIB_SHARED", str(tmp_path))
+    env, _ = builder.kernel_env(builder.Edition("cpu"))
+    assert env["SERLIB_DATA"] == str(tmp_path / "data")
+    makefile = (REPO / "Makefile").read_text()
+    assert "export SERLIB_DATA := $(SERLIB_SHARED)/data" in makefile
+
+
+def test_cpu_colab_notebooks_start_in_the_cpu_profile_and_fetch_the_free_data() -> None:
+    chapter = next(c for c in builder.chapter_sources() if c.stem == "06_cross_lingual_gap")
+    smoke = builder.source_notebook(chapter, ref="abc")
+    cpu = builder.source_notebook(chapter, ref="abc", profile="cpu")
+    params = [c for c in cpu.cells if "parameters" in c.metadata.get("tags", [])]
+    assert 'PROFILE = "cpu"' in params[0].source
+    assert "serlib" in cpu.cells[0].source and "google.colab" in cpu.cells[0].source
+    data = cpu.cells[1].source
+    assert '"emodb", "ravdess"' in data and "fetch_byols_checkpoint" in data
+    assert "emovo --from-dir" in data and "on request" in data
+    assert len(cpu.cells) == len(smoke.cells) + 1
+    assert 'PROFILE = "smoke"' in next(c.source for c in smoke.cells
+                                       if "parameters" in c.metadata.get("tags", []))
+
+
+def test_local_mathjax_is_served_from_the_build(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("SERLIB_MATHJAX", str(tmp_path))
+    assert builder.local_mathjax() is None  # no tex-mml-chtml.js there
+    (tmp_path / "tex-mml-chtml.js").write_text("// MathJax")
+    assert builder.local_mathjax() == tmp_path
+    config = builder.staged_config(builder.Edition("smoke"), student=False)
+    assert config["sphinx"]["config"]["mathjax_path"] == "mathjax/tex-mml-chtml.js"

@@ -21,6 +21,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import book_runtimes
 import book_student
 import nbformat
 import prose_lint
@@ -253,6 +254,7 @@ def check_edition(edition, chapters: list[Path], toc: list[str], *, student: boo
             problems.append(f"{where}: not executed ({executed} missing)")
             continue
         notebook = nbformat.read(executed, as_version=4)
+        book_runtimes.hide_stopwatch(notebook)  # as the staged site does
         full = notebook
         if student:
             notebook = book_student.strip_notebook(notebook, where=where)

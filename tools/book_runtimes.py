@@ -35,6 +35,8 @@ from pathlib import Path
 EDITIONS = ("smoke", "cpu", "full", "full-dryrun")
 #: the editions a chapter's runtime line names (the dry run is a test, not an edition to read)
 READ_EDITIONS = ("smoke", "cpu", "full")
+#: the chapter's last cell, which prints its own stopwatch (left off the page)
+STOPWATCH_REPORT = "watch.report("
 #: what a table cell shows for an edition that was not built here
 NOT_MEASURED = "–"
 #: GPU estimates for the ``full`` profile, written by the dry run's FLOP count (or measured)
@@ -47,6 +49,7 @@ __all__ = [
     "NOT_MEASURED",
     "READ_EDITIONS",
     "format_seconds",
+    "hide_stopwatch",
     "load",
     "load_estimates",
     "machine",
@@ -98,6 +101,16 @@ def measure_notebook(notebook) -> dict:
     slowest = sorted(durations, key=lambda item: -item[1])[:3]
     return {"seconds": round(float(total), 1), "cells": len(durations),
             "slowest_cells": [[index, round(seconds, 1)] for index, seconds in slowest]}
+
+
+def hide_stopwatch(notebook) -> None:
+    """Tag the chapter's stopwatch cell ``remove-cell``: a reader running the notebook sees
+    their own time, the page states the build's measurement only (one runtime, one source)."""
+    for cell in notebook.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if cell.cell_type == "code" and STOPWATCH_REPORT in cell.source \
+                and "remove-cell" not in tags:
+            tags.append("remove-cell")
 
 
 def load(path: Path) -> dict:

@@ -73,9 +73,6 @@ PIPELINE_VERSION = "2"
 #: environment variables whose values change what a chapter computes
 INPUT_VARIABLES = ("SERLIB_DATA", "SERLIB_BYOLS_CHECKPOINT", "SERLIB_VGG16_WEIGHTS")
 HEARTBEAT_S = 20.0
-#: the chapter's last cell prints its own stopwatch (for a reader running it); the page leaves
-#: it out and states the build's measurement in its runtime line, one figure per edition
-STOPWATCH_REPORT = "watch.report("
 #: what ``{{ edition }}`` says on a page
 EDITION_WORDS = {
     "smoke": "the smoke edition, in which every chapter ran on the synthetic corpus on a CPU",
@@ -704,11 +701,7 @@ def stage_site(edition: Edition, *, student: bool = False) -> Path:
             raise FileNotFoundError(f"{executed} is missing: execute the {edition.name} "
                                     "edition first (make book PROFILE=...)")
         notebook = nbformat.read(executed, as_version=4)
-        for cell in notebook.cells:  # one runtime per page: the header's (measured by the build)
-            tags = cell.metadata.setdefault("tags", [])
-            if cell.cell_type == "code" and STOPWATCH_REPORT in cell.source \
-                    and "remove-cell" not in tags:
-                tags.append("remove-cell")
+        book_runtimes.hide_stopwatch(notebook)  # one runtime per page: the header's
         if student:
             notebook = book_student.strip_notebook(notebook, where=str(rel))
         nbformat.write(notebook, site / rel.with_suffix(".ipynb"))
