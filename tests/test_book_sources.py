@@ -257,3 +257,16 @@ def test_the_roadmap_agrees_with_the_table_of_contents() -> None:
         elif f"{{doc}}`{stem}`" not in roadmap:
             unlinked.append(name)
     assert not unlinked, f"written files the roadmap does not link: {unlinked}"
+
+
+def test_prose_lint_hides_long_plotting_boilerplate_but_not_idea_cells() -> None:
+    boiler = ("fig, ax = plt.subplots(figsize=(7, 3))\n" + "ax.plot(x, y, label='a')\n" * 6
+              + "ax.set_xlabel('x')\nax.set_ylabel('y')\nax.legend()\nfig.tight_layout()\n")
+    ideas = ("d = bootstrap_distribution(y_true, y_pred)\nci = metrics_with_ci(y_true, y_pred)\n"
+             "h = 50 * (ci['high'] - ci['low'])\nu = fit(d)\n" + boiler)
+    for body, expected in ((boiler, 1), (ideas, 0)):
+        text = f"# T\n\n```{{code-cell}} ipython3\n{body}```\n"
+        problems = prose_lint.lint_source(text, "t.md")
+        assert len(problems) == expected, problems
+    tagged = f"# T\n\n```{{code-cell}} ipython3\n:tags: [hide-input]\n{boiler}```\n"
+    assert not prose_lint.lint_source(tagged, "t.md")

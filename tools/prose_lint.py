@@ -9,7 +9,11 @@ On the MyST sources (``book/*.md``; fast, run by the unit tests):
 - a code line longer than :data:`CODE_LINE_MAX` characters: it runs past the text column
   (the page scrolls it sideways) -- break it;
 - a code cell that only glues values (``glue(...)`` calls, nothing else) and is shown: it
-  is bookkeeping, tag it ``remove-input``.
+  is bookkeeping, tag it ``remove-input``;
+- a plotting cell of :data:`BOILERPLATE_LINES` lines or more, at least
+  :data:`BOILERPLATE_SHARE` of them figure boilerplate (``fig``/``ax``/``plt`` calls, axis
+  labels, legends), shown in full: tag it ``hide-input`` (the reader opens it on demand),
+  or keep the idea-bearing call in a cell of its own.
 
 On an executed chapter (:func:`check_glued_ranges`, run by ``build_book.py check`` after
 each edition's execution): a glued number that the prose follows with a unit must lie in
@@ -41,6 +45,14 @@ UNIT_RANGES: tuple[tuple[re.Pattern, tuple[float, float], str], ...] = (
     (re.compile(r"^\s*(?:\w+\s+)?(?:utterances|labels|speakers|recordings|epochs)\b"),
      (0.0, math.inf), "a count"),
 )
+#: a plotting cell this long, and this much boilerplate, is hidden behind a toggle
+BOILERPLATE_LINES = 10
+BOILERPLATE_SHARE = 0.75
+_PLOT_LINE = re.compile(
+    r"\s*(?:fig|axes|ax|ax_\w+|twin|plt|handles|colors)\b|\s*(?:for|if|else)\b.*:\s*$"
+    r"|\s*\w+\.(?:plot|bar|barh|scatter|hist|axhline|axvline|hlines|vlines|legend|text|"
+    r"errorbar|annotate|fill_between|imshow|tick_params|set_\w+|set)\("
+    r"|\s+(?!\s|glue\(|return\b)[^=]*[,)];?\s*$")  # an indented continuation line
 _GLUE_TEXT = re.compile(r"\{glue(?::text)?\}`([A-Za-z0-9_-]+)(?::[^`]*)?`")
 _FENCE = re.compile(r"^(`{3,}|~{3,}|:{3,})")
 
@@ -117,6 +129,14 @@ def lint_source(text: str, where: str) -> list[str]:
             if _only_glue(body) and not re.search(r"remove-(input|cell)", tags):
                 problems.append(f"{where}:{first}: a cell that only glues values is shown "
                                 "to readers: tag it `:tags: [remove-input]`")
+            lines = [line for line in body if line.strip() and not line.lstrip().startswith("#")]
+            plotting = sum(bool(_PLOT_LINE.match(line)) for line in lines)
+            if ("subplots(" in "\n".join(body) and len(lines) >= BOILERPLATE_LINES
+                    and plotting >= BOILERPLATE_SHARE * len(lines)
+                    and not re.search(r"(hide|remove)-(input|cell)", tags)):
+                problems.append(f"{where}:{first}: {plotting} of the cell's {len(lines)} lines "
+                                "are plotting boilerplate, shown in full: tag it "
+                                "`:tags: [hide-input]`")
     return problems
 
 
