@@ -225,7 +225,8 @@ def test_glued_numbers_must_lie_in_the_range_their_unit_implies() -> None:
     import nbformat
 
     def glued(name: str, value: str):
-        return nbformat.v4.new_output("display_data", data={"text/plain": value},
+        return nbformat.v4.new_output("display_data",
+                                      data={"application/papermill.record/text/plain": value},
                                       metadata={"scrapbook": {"name": name}})
 
     cell = nbformat.v4.new_code_cell("glue(...)")

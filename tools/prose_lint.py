@@ -146,8 +146,10 @@ def glued_values(notebook) -> dict[str, str]:
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                values[name] = str(output.get("data", {}).get("text/plain", ""))
+            if name:  # myst-nb stores it as application/papermill.record/text/plain
+                data = output.get("data", {})
+                values[name] = str(next((v for k, v in data.items()
+                                         if k.endswith("text/plain")), ""))
     return values
 
 
