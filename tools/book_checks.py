@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import copy
 import hashlib
 import re
 from pathlib import Path
@@ -137,6 +138,8 @@ def check_page(page: Path, notebook, where: str, *, colab_path: str | None = Non
     """Problems of one chapter's page, against the executed notebook it was built from."""
     if not page.exists():
         return [f"{where}: page {page} was not built"]
+    notebook = copy.deepcopy(notebook)
+    book_runtimes.hide_stopwatch(notebook)  # the page leaves the stopwatch cell out
     soup = _soup(page)
     article = soup.select_one("article") or soup
     problems = []
