@@ -246,6 +246,7 @@ def test_an_edition_without_its_corpora_says_so_on_every_page(monkeypatch, tmp_p
     (the theme's announcement, on every page) and {{ edition }}; one with data does not."""
     monkeypatch.delenv("SERLIB_DATA", raising=False)
     monkeypatch.setenv("SERLIB_SHARED", str(tmp_path / "nothing"))
+    monkeypatch.setattr(builder, "BUILD", tmp_path / "_build")  # no recorded inputs
     cpu = builder.Edition("cpu")
     assert builder.data_fell_back(cpu)
     config = builder.staged_config(cpu, student=False)
@@ -291,3 +292,13 @@ def test_local_mathjax_is_served_from_the_build(monkeypatch, tmp_path) -> None:
     assert builder.local_mathjax() == tmp_path
     config = builder.staged_config(builder.Edition("smoke"), student=False)
     assert config["sphinx"]["config"]["mathjax_path"] == "mathjax/tex-mml-chtml.js"
+
+
+def test_the_fallback_is_judged_by_what_the_chapters_were_given(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(builder, "BUILD", tmp_path)
+    monkeypatch.setenv("SERLIB_DATA", str(tmp_path))  # the environment has data now ...
+    (tmp_path / "x").mkdir()
+    cpu = builder.Edition("cpu")
+    cpu.root.mkdir(parents=True)
+    (cpu.root / "inputs.json").write_text('{"SERLIB_DATA": ""}')  # ... the run had none
+    assert "SERLIB_DATA was not set" in builder.data_fell_back(cpu)

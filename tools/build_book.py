@@ -517,6 +517,12 @@ def execute_chapters(chapters: list[Path], edition: Edition = Edition(), *, jobs
     if pending:
         for note in notes:
             print(f"[book] {edition.name}: {note}", flush=True)
+        # what the chapters were given: the pages say whether the edition fell back
+        edition.root.mkdir(parents=True, exist_ok=True)
+        inputs = edition.root / "inputs.json"
+        tmp = inputs.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"SERLIB_DATA": env.get("SERLIB_DATA", "")}) + "\n")
+        tmp.replace(inputs)
     running: list[_Run] = []
     failures: list[str] = []
     while pending or running:
@@ -598,11 +604,15 @@ def data_fell_back(edition: Edition) -> str:
 
     The ``cpu`` and ``full`` profiles read the real corpora from ``$SERLIB_DATA`` (or
     ``<shared>/data``, see :func:`kernel_env`); without them the chapters fall back to the
-    synthetic corpus, and the edition must say so on every page.
+    synthetic corpus, and the edition must say so on every page. What the chapters were
+    given is recorded in ``_build/<edition>/inputs.json`` when they run; before any ran,
+    the current environment is judged.
     """
     if edition.profile == "smoke":
         return ""
-    data = os.environ.get("SERLIB_DATA")
+    recorded = edition.root / "inputs.json"  # written when the edition's chapters ran
+    data = json.loads(recorded.read_text())["SERLIB_DATA"] if recorded.exists() \
+        else os.environ.get("SERLIB_DATA")
     if not data:
         found = shared_root() / "data"
         data = str(found) if found.is_dir() else ""
