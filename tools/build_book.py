@@ -611,11 +611,13 @@ def data_fell_back(edition: Edition) -> str:
     if edition.profile == "smoke":
         return ""
     recorded = edition.root / "inputs.json"  # written when the edition's chapters ran
-    data = json.loads(recorded.read_text())["SERLIB_DATA"] if recorded.exists() \
-        else os.environ.get("SERLIB_DATA")
-    if not data:
-        found = shared_root() / "data"
-        data = str(found) if found.is_dir() else ""
+    if recorded.exists():  # what kernel_env gave them (the shared data already resolved)
+        data = json.loads(recorded.read_text())["SERLIB_DATA"]
+    else:
+        data = os.environ.get("SERLIB_DATA")
+        if not data:
+            found = shared_root() / "data"
+            data = str(found) if found.is_dir() else ""
     if not data:
         return "SERLIB_DATA was not set and no shared data folder was found"
     if not Path(data).is_dir() or not any(Path(data).iterdir()):
