@@ -271,3 +271,12 @@ def test_prose_lint_hides_long_plotting_boilerplate_but_not_idea_cells() -> None
         assert len(problems) == expected, problems
     tagged = f"# T\n\n```{{code-cell}} ipython3\n:tags: [hide-input]\n{boiler}```\n"
     assert not prose_lint.lint_source(tagged, "t.md")
+
+
+def test_prose_lint_hides_long_runs_of_glue() -> None:
+    run = "x = f(a)\n" + "".join(f"glue('k{i}_09', x + {i})\n" for i in range(5))
+    text = f"# T\n\n```{{code-cell}} ipython3\n{run}```\n"
+    [problem] = prose_lint.lint_source(text, "t.md")
+    assert "5 of the cell's 6 statements glue values" in problem
+    defines = "def f(a):\n    return a\n\n\n" + run
+    assert not prose_lint.lint_source(f"# T\n\n```{{code-cell}} ipython3\n{defines}```\n", "t.md")

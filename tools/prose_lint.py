@@ -13,7 +13,9 @@ On the MyST sources (``book/*.md``; fast, run by the unit tests):
 - a plotting cell of :data:`BOILERPLATE_LINES` lines or more, at least
   :data:`BOILERPLATE_SHARE` of them figure boilerplate (``fig``/``ax``/``plt`` calls, axis
   labels, legends), shown in full: tag it ``hide-input`` (the reader opens it on demand),
-  or keep the idea-bearing call in a cell of its own.
+  or keep the idea-bearing call in a cell of its own;
+- a cell that is mostly gluing (:data:`GLUE_RUN` ``glue(...)`` calls or more, at least two
+  thirds of its statements, no function defined) shown in full: tag it ``hide-input``.
 
 On an executed chapter (:func:`check_glued_ranges`, run by ``build_book.py check`` after
 each edition's execution): a glued number that the prose follows with a unit must lie in
@@ -48,6 +50,8 @@ UNIT_RANGES: tuple[tuple[re.Pattern, tuple[float, float], str], ...] = (
 #: a plotting cell this long, and this much boilerplate, is hidden behind a toggle
 BOILERPLATE_LINES = 10
 BOILERPLATE_SHARE = 0.75
+#: this many glue calls, two thirds of a cell's statements, make it bookkeeping
+GLUE_RUN = 5
 _PLOT_LINE = re.compile(
     r"\s*(?:fig|axes|ax|ax_\w+|twin|plt|handles|colors)\b|\s*(?:for|if|else)\b.*:\s*$"
     r"|\s*\w+\.(?:plot|bar|barh|scatter|hist|axhline|axvline|hlines|vlines|legend|text|"
@@ -94,15 +98,22 @@ def _cells(text: str):
         yield "markdown", block_start + 1, block, []
 
 
-def _only_glue(body: list[str]) -> bool:
+def _glue_calls(body: list[str]) -> tuple[int, int, bool]:
+    """(glue calls, top-level statements, whether it defines a function or class)."""
     try:
         tree = ast.parse("\n".join(body))
     except SyntaxError:
-        return False
+        return 0, 0, False
     calls = [node for node in tree.body if isinstance(node, ast.Expr)
              and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
              and node.value.func.id == "glue"]
-    return bool(calls) and len(calls) == len(tree.body)
+    defines = any(isinstance(node, (ast.FunctionDef, ast.ClassDef)) for node in tree.body)
+    return len(calls), len(tree.body), defines
+
+
+def _only_glue(body: list[str]) -> bool:
+    calls, statements, _ = _glue_calls(body)
+    return bool(calls) and calls == statements
 
 
 def lint_source(text: str, where: str) -> list[str]:
@@ -129,6 +140,12 @@ def lint_source(text: str, where: str) -> list[str]:
             if _only_glue(body) and not re.search(r"remove-(input|cell)", tags):
                 problems.append(f"{where}:{first}: a cell that only glues values is shown "
                                 "to readers: tag it `:tags: [remove-input]`")
+            calls, statements, defines = _glue_calls(body)
+            if (not _only_glue(body) and calls >= GLUE_RUN and 3 * calls >= 2 * statements
+                    and not defines and not re.search(r"(hide|remove)-(input|cell)", tags)):
+                problems.append(f"{where}:{first}: {calls} of the cell's {statements} "
+                                "statements glue values (bookkeeping), shown in full: tag it "
+                                "`:tags: [hide-input]`")
             lines = [line for line in body if line.strip() and not line.lstrip().startswith("#")]
             plotting = sum(bool(_PLOT_LINE.match(line)) for line in lines)
             if ("subplots(" in "\n".join(body) and len(lines) >= BOILERPLATE_LINES
