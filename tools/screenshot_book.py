@@ -1,6 +1,7 @@
 """Screenshot every page of a built book with headless Chromium (``make screenshots``).
 
-``python tools/screenshot_book.py [_build/html] [--out _build/screenshots]`` serves the HTML
+``python tools/screenshot_book.py [_build/html] [--out _build/screenshots] [--page
+book/07_mmd.html ...]`` serves the HTML
 folder on 127.0.0.1 (a free port), opens every page that the table of contents lists in a
 fresh headless Chromium profile, and writes one full-length PNG per page, e.g.
 ``_build/screenshots/book/06_cross_lingual_gap.png``. It fails when a page shows a Python
