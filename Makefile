@@ -19,16 +19,27 @@ ifeq ($(origin PYTHON),undefined)
     PYTHON := .venv/bin/python
   endif
 endif
+# The development data next to the checkout (../shared, or SERLIB_SHARED) is used when it is
+# there: the real corpora for the tests and the cpu edition (otherwise they fall back to the
+# synthetic corpus, and the edition says so on every page).
+SERLIB_SHARED ?= $(abspath ..)/shared
+ifeq ($(SERLIB_DATA),)
+  ifneq ($(wildcard $(SERLIB_SHARED)/data/*),)
+    export SERLIB_DATA := $(SERLIB_SHARED)/data
+  endif
+endif
 # Tests draw headless. The book's kernels do NOT inherit this (tools/build_book.py removes it:
 # ipykernel captures figures inline only when MPLBACKEND is unset).
 export MPLBACKEND ?= Agg
 BOOK := $(PYTHON) tools/build_book.py --jobs $(BOOK_JOBS)
+# the HTML of the edition PROFILE names (the real-browser page check reads it)
+HTML_DIR := _build/html$(if $(filter-out smoke,$(PROFILE)),-$(PROFILE))
 STAGE := $(MAKE) --no-print-directory SKIP_SETUP=1 PYTHON=$(PYTHON) BOOK_JOBS=$(BOOK_JOBS)
 
 .PHONY: help setup install book book-student book-dryrun notebooks execute html check \
 	test lint workflow-lint unit slow experiment-smoke chapters book-check student-check \
 	test-book-smoke test-book-cpu test-book-dryrun test-book-student \
-	publish-notebooks screenshots runtimes clean grade
+	publish-notebooks screenshots mathjax runtimes clean grade
 
 help:
 	@echo "make book          set up on first use, execute every chapter once (PROFILE=$(PROFILE))"
@@ -43,7 +54,9 @@ help:
 	@echo "make unit          unit tests only"
 	@echo "make notebooks     the Colab/download notebooks in _build/notebooks (full + student)"
 	@echo "make publish-notebooks  commit both to the 'notebooks' branch (the Colab buttons' target)"
-	@echo "make screenshots   headless-Chromium screenshots of _build/html in _build/screenshots"
+	@echo "make screenshots   headless-Chromium screenshots of the PROFILE's HTML in _build/screenshots,"
+	@echo "                   then the real-browser page check (tools/page_check.py) on its pages"
+	@echo "make mathjax       a local MathJax (npm) that the next build serves: equations offline"
 	@echo "make grade SUBMISSIONS=folder [ASSIGNMENT=A4]  grade students' notebooks: _build/grades"
 	@echo "make install       the set-up step alone. NOTE: the default torch==2.14.1 wheel from PyPI"
 	@echo "                   is a multi-GB CUDA-capable build; for CPU-only wheels set"
@@ -73,8 +86,10 @@ book-student: setup
 book-dryrun: setup
 	$(BOOK) all --profile full --dry-run --timeout $(BOOK_DRYRUN_TIMEOUT)
 
+# the Colab notebooks behind the published (cpu) edition's buttons start in PROFILE="cpu",
+# with a first cell that fetches the free corpora and the BYOL-S weights on Colab
 notebooks: setup
-	$(BOOK) notebooks
+	$(BOOK) notebooks --profile cpu
 
 execute: setup
 	$(BOOK) execute --profile $(PROFILE)
@@ -116,9 +131,11 @@ chapters:
 
 book-check:
 	BOOK_PROFILE=$(PROFILE) $(PYTHON) -m pytest -q -m book tests/test_book_output.py tests/test_book_pipeline.py
+	$(PYTHON) tools/page_check.py $(HTML_DIR)
 
 student-check:
 	BOOK_PROFILE=$(PROFILE) $(PYTHON) -m pytest -q -m book tests/test_student_edition.py
+	$(PYTHON) tools/page_check.py $(HTML_DIR)-student
 
 test-book-smoke:
 	$(BOOK) all --profile smoke
@@ -149,8 +166,14 @@ grade:
 publish-notebooks: notebooks
 	tools/publish_notebooks.sh
 
+# screenshots of every page, then the real-browser page check on the same pages
 screenshots:
-	$(PYTHON) tools/screenshot_book.py _build/html
+	$(PYTHON) tools/screenshot_book.py $(HTML_DIR)
+	$(PYTHON) tools/page_check.py $(HTML_DIR)
+
+# a local MathJax (optional, needs npm): the built pages then render equations offline
+mathjax:
+	npm install --no-audit --no-fund --prefix _build/mathjax mathjax@3
 
 runtimes:
 	$(PYTHON) tools/build_book.py runtimes

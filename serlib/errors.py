@@ -25,6 +25,7 @@ __all__ = [
     "DataWarning",
     "DegenerateStatisticsError",
     "DownloadError",
+    "GlueRangeError",
     "LabelSetError",
     "NonFiniteError",
     "RecordingNotFoundError",
@@ -145,6 +146,10 @@ class DegenerateStatisticsError(SerlibError, ValueError):
 class StorageError(SerlibError, OSError):
     """A file cannot be written (disk full, read-only folder, a path component that is a
     file); the message names the file and what to do. Nothing already written is lost."""
+
+
+class GlueRangeError(SerlibError, ValueError):
+    """A number glued into a chapter's prose lies outside the range its kind declares."""
 
 
 class SerlibWarning(UserWarning):

@@ -193,3 +193,90 @@ def test_the_bibliography_parses_and_every_cited_key_is_in_it() -> None:
         for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", page.read_text(encoding="utf-8")):
             cited.update(k.strip() for k in group.split(","))
     assert not cited - keys, f"cited but not in book/references.bib: {sorted(cited - keys)}"
+
+
+# --- the prose lint (tools/prose_lint.py) and the roadmap ------------------------------------
+sys.path.insert(0, str(REPO / "tools"))
+import prose_lint  # noqa: E402
+
+
+@pytest.mark.parametrize("source", sorted((REPO / "book").glob("*.md")), ids=lambda p: p.stem)
+def test_prose_lint_finds_nothing(source: Path) -> None:
+    """No line MyST swallows (a leading ``%``), no code line past the column, no shown
+    glue-only cell (tools/prose_lint.py)."""
+    problems = prose_lint.lint_source(source.read_text(encoding="utf-8"),
+                                      str(source.relative_to(REPO)))
+    assert not problems, "\n".join(problems)
+
+
+def test_prose_lint_catches_each_class_of_defect() -> None:
+    text = ("---\nkernelspec:\n  name: python3\n---\n\n# T\n\nThe best is {glue:text}`b:.1f`\n"
+            "% UAR on average.\n\n$$\n% a LaTeX comment is fine\nx\n$$\n\n"
+            "```{code-cell} ipython3\nglue('a', 1)\nglue('b', 2)\n```\n\n"
+            "```{code-cell} ipython3\n:tags: [remove-input]\nglue('c', 3)\n```\n\n"
+            "```{code-cell} ipython3\nx = '" + "y" * 100 + "'\n```\n")
+    problems = prose_lint.lint_source(text, "t.md")
+    assert len(problems) == 3, problems
+    assert "t.md:9:" in problems[0] and "'%'" in problems[0]
+    assert "glues values" in problems[1] and "code line of 106" in problems[2]
+
+
+def test_glued_numbers_must_lie_in_the_range_their_unit_implies() -> None:
+    import nbformat
+
+    def glued(name: str, value: str):
+        return nbformat.v4.new_output("display_data",
+                                      data={"application/papermill.record/text/plain": value},
+                                      metadata={"scrapbook": {"name": name}})
+
+    cell = nbformat.v4.new_code_cell("glue(...)")
+    cell.outputs = [glued("d_09", "12108.24"), glued("u_06", "41.4"), glued("p_07", "130.2"),
+                    glued("n_08", "-2"), glued("g_07", "-3.2")]
+    notebook = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell(
+        "sits {glue:text}`d_09:.2f` source\nstandard deviations away; {glue:text}`u_06:.1f` %"
+        " and {glue:text}`p_07:.1f` % UAR, {glue:text}`n_08` labels, {glue:text}`g_07:+.1f` "
+        "UAR points")])
+    problems = prose_lint.check_glued_ranges(notebook, "ch")
+    assert [p.split()[2] for p in problems] == ["d_09", "p_07", "n_08"], problems
+
+
+def test_the_roadmap_agrees_with_the_table_of_contents() -> None:
+    """Every chapter and appendix that _toc.yml lists is linked from the roadmap, and nothing
+    marked "(planned: `book/...`)" is in _toc.yml (book/roadmap.md was stale: every written
+    chapter said "(planned)")."""
+    roadmap = (REPO / "book" / "roadmap.md").read_text(encoding="utf-8")
+    toc = set(builder.toc_files())
+    planned = set(re.findall(r"\(planned: `(book/[\w]+)\.md`\)", roadmap))
+    assert not planned & toc, f"the roadmap calls written files planned: {planned & toc}"
+    assert "(planned)" not in roadmap, "a planned entry names its file: (planned: `book/..`)"
+    unlinked = []
+    for name in sorted(toc - {"book/index", "book/roadmap", "book/references"}):
+        stem = name.split("/", 1)[1]
+        if name in builder.student_excluded():  # no {doc} link: the student edition lacks it
+            if f"`{name}.md`" not in roadmap.split("## Chapter files")[0]:
+                unlinked.append(name)
+        elif f"{{doc}}`{stem}`" not in roadmap:
+            unlinked.append(name)
+    assert not unlinked, f"written files the roadmap does not link: {unlinked}"
+
+
+def test_prose_lint_hides_long_plotting_boilerplate_but_not_idea_cells() -> None:
+    boiler = ("fig, ax = plt.subplots(figsize=(7, 3))\n" + "ax.plot(x, y, label='a')\n" * 6
+              + "ax.set_xlabel('x')\nax.set_ylabel('y')\nax.legend()\nfig.tight_layout()\n")
+    ideas = ("d = bootstrap_distribution(y_true, y_pred)\nci = metrics_with_ci(y_true, y_pred)\n"
+             "h = 50 * (ci['high'] - ci['low'])\nu = fit(d)\n" + boiler)
+    for body, expected in ((boiler, 1), (ideas, 0)):
+        text = f"# T\n\n```{{code-cell}} ipython3\n{body}```\n"
+        problems = prose_lint.lint_source(text, "t.md")
+        assert len(problems) == expected, problems
+    tagged = f"# T\n\n```{{code-cell}} ipython3\n:tags: [hide-input]\n{boiler}```\n"
+    assert not prose_lint.lint_source(tagged, "t.md")
+
+
+def test_prose_lint_hides_long_runs_of_glue() -> None:
+    run = "x = f(a)\n" + "".join(f"glue('k{i}_09', x + {i})\n" for i in range(5))
+    text = f"# T\n\n```{{code-cell}} ipython3\n{run}```\n"
+    [problem] = prose_lint.lint_source(text, "t.md")
+    assert "5 of the cell's 6 statements glue values" in problem
+    defines = "def f(a):\n    return a\n\n\n" + run
+    assert not prose_lint.lint_source(f"# T\n\n```{{code-cell}} ipython3\n{defines}```\n", "t.md")

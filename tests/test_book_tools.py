@@ -111,20 +111,41 @@ def test_glue_references_and_keys() -> None:
     assert checks.glue_keys(nbformat.v4.new_notebook(cells=[cell])) == {"gap_06"}
 
 
-def test_runtimes_merge_across_editions_and_say_what_was_not_measured(tmp_path: Path) -> None:
+def test_runtimes_merge_across_editions_one_figure_per_built_edition(tmp_path: Path) -> None:
     path = tmp_path / "runtimes.json"
     runtimes.record(path, "06_gap", "smoke", {"seconds": 112.0, "cells": 3,
                                               "slowest_cells": []}, threads=2)
     runtimes.record(path, "06_gap", "cpu", {"seconds": 4000.0, "cells": 3,
                                             "slowest_cells": []}, threads=2)
+    runtimes.record(path, "06_gap", "full-dryrun", {"seconds": 50.0, "cells": 3,
+                                                    "slowest_cells": []}, threads=2)
     subs = runtimes.substitutions(runtimes.load(path), ["06_gap", "07_mmd"])
     assert subs["runtime_06_smoke"] == "1 min 52 s"
     assert subs["runtime_06_cpu"] == "1 h 06 min"
-    assert subs["runtime_06_full"] == runtimes.NOT_MEASURED
+    assert subs["runtime_06_full"] == runtimes.NOT_MEASURED == "–"
     assert subs["runtime_07_smoke"] == runtimes.NOT_MEASURED
-    assert "`smoke` 1 min 52 s" in subs["runtime_06"]
-    assert "`full`, `full-dryrun` not measured" in subs["runtime_06"]
-    assert subs["runtime_book_smoke"].startswith("1 min 52 s (some chapters not measured)")
+    line = subs["runtime_06"]
+    assert line.startswith("`smoke` 1 min 52 s (") and "; `cpu` 1 h 06 min (" in line
+    # editions not built and the dry run (a test, not an edition) are left out
+    assert "full" not in line and "not measured" not in line
+    assert subs["runtime_book_smoke"] == "1 min 52 s (1 of 2 chapters)"
+    assert subs["runtime_book_full"] == "–"
+
+
+def test_full_runtime_shows_the_t4_estimate_where_one_exists(tmp_path: Path) -> None:
+    path = tmp_path / "runtimes.json"
+    runtimes.record(path, "06_gap", "smoke", {"seconds": 12.0, "cells": 3,
+                                              "slowest_cells": []}, threads=2)
+    estimates_file = tmp_path / runtimes.T4_ESTIMATES
+    estimates_file.write_text(
+        '{"06_gap": {"t4_seconds": 5400.0, "source": "estimated from counted FLOPs of the '
+        'dry run"}, "07_mmd": {"t4_seconds": 60, "source": "measured on Tesla T4"}}')
+    estimates = runtimes.load_estimates(estimates_file)
+    subs = runtimes.substitutions(runtimes.load(path), ["06_gap", "07_mmd"], estimates)
+    assert subs["runtime_06"].endswith(
+        "; `full` ≈ 1 h 30 min estimated on a T4 (from counted FLOPs of the dry run)")
+    assert subs["runtime_07"] == "`full` 1 min 00 s measured on Tesla T4"
+    assert runtimes.load_estimates(tmp_path / "missing.json") == {}
 
 
 def test_the_kernel_does_not_inherit_mplbackend_and_gets_a_thread_share(monkeypatch) -> None:
@@ -170,3 +191,114 @@ def test_pages_marked_for_instructors_leave_the_student_toc() -> None:
     student_toc = builder._toc_without(toc, {"book/instructor_guide"})
     assert [p["caption"] for p in student_toc["parts"]] == ["Part II"]
     assert toc["parts"][1]["chapters"]  # the original is left alone
+
+
+# --- the real-browser page check (tools/page_check.py) ----------------------------------------
+sys.path.insert(0, str(REPO / "tools"))
+import page_check  # noqa: E402
+
+
+def test_page_check_text_rules() -> None:
+    problems = page_check.text_problems(
+        "ch. 2: not measured in this build; {glue:text}`x` and $$a$$ and \\begin{x}",
+        "the runtime in this build in this build, and `x` and, speaker by speaker")
+    joined = "\n".join(problems)
+    for expected in ("'{glue'", "'$$'", "'\\\\begin'", "runtime placeholder",
+                     "'in this build in this build'"):
+        assert expected in joined, (expected, problems)
+    assert len(problems) == 5
+    assert not page_check.text_problems("times that were not measured. x\tnot measured alike",
+                                        "that that had had")
+
+
+def test_page_check_finds_each_defect_in_a_real_browser(tmp_path: Path) -> None:
+    """A page with an overflowing equation-like box, a figure shown twice, a downscaled
+    figure and a doubled word: each is reported (skips only where Chromium is absent)."""
+    if page_check.find_chromium() is None:
+        pytest.skip("no Chromium on this machine (apt-get install -y chromium)")
+    pytest.importorskip("playwright")
+    from PIL import Image
+
+    (tmp_path / "_images").mkdir()
+    Image.new("RGB", (1600, 400), "white").save(tmp_path / "_images" / "wide.png",
+                                                dpi=(100, 100))
+    Image.new("RGB", (700, 300), "white").save(tmp_path / "_images" / "ok.png",
+                                               dpi=(100, 100))
+    body = ('<article class="bd-article" style="width:700px">'
+            '<p>The the model is fine.</p>'
+            '<div class="equation" style="width:900px">an equation</div>'
+            '<div class="highlight"><pre style="overflow-x:auto">' + "x" * 300 + '</pre></div>'
+            '<div class="cell_output"><img src="_images/wide.png" style="max-width:100%">'
+            '<img src="_images/ok.png"><img src="_images/ok.png"></div></article>')
+    (tmp_path / "index.html").write_text(f"<html><body>{body}</body></html>")
+    [report] = page_check.check_html(tmp_path, ["index.html"])
+    joined = "\n".join(report.problems)
+    assert "overflows the column: div.equation" in joined
+    assert "wide.png" in joined and "too small to read" in joined
+    assert "ok.png shown twice" in joined
+    assert "'The the'" in joined
+    assert "pre" not in joined.split("overflows")[1].split("\n")[0]  # code scrolls: fine
+    assert len(report.problems) == 4, report.problems
+
+
+def test_an_edition_without_its_corpora_says_so_on_every_page(monkeypatch, tmp_path) -> None:
+    """A cpu edition built on the synthetic fallback names itself so: the title, a banner
+    (the theme's announcement, on every page) and {{ edition }}; one with data does not."""
+    monkeypatch.delenv("SERLIB_DATA", raising=False)
+    monkeypatch.setenv("SERLIB_SHARED", str(tmp_path / "nothing"))
+    monkeypatch.setattr(builder, "BUILD", tmp_path / "_build")  # no recorded inputs
+    cpu = builder.Edition("cpu")
+    assert builder.data_fell_back(cpu)
+    config = builder.staged_config(cpu, student=False)
+    assert "synthetic" in config["title"]
+    assert "without the real corpora" in config["html"]["announcement"]
+    assert "WITHOUT the real corpora" in config["parse"]["myst_substitutions"]["edition"]
+    assert not builder.data_fell_back(builder.Edition("smoke"))
+    (tmp_path / "data" / "emodb").mkdir(parents=True)
+    monkeypatch.setenv("SERLIB_DATA", str(tmp_path / "data"))
+    config = builder.staged_config(cpu, student=False)
+    assert "announcement" not in config.get("html", {}) and "synthetic" not in config["title"]
+
+
+def test_make_uses_the_shared_data_beside_the_checkout(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("SERLIB_DATA", raising=False)
+    (tmp_path / "data" / "emodb").mkdir(parents=True)
+    monkeypatch.setenv("SERLIB_SHARED", str(tmp_path))
+    env, _ = builder.kernel_env(builder.Edition("cpu"))
+    assert env["SERLIB_DATA"] == str(tmp_path / "data")
+    makefile = (REPO / "Makefile").read_text()
+    assert "export SERLIB_DATA := $(SERLIB_SHARED)/data" in makefile
+
+
+def test_cpu_colab_notebooks_start_in_the_cpu_profile_and_fetch_the_free_data() -> None:
+    chapter = next(c for c in builder.chapter_sources() if c.stem == "06_cross_lingual_gap")
+    smoke = builder.source_notebook(chapter, ref="abc")
+    cpu = builder.source_notebook(chapter, ref="abc", profile="cpu")
+    params = [c for c in cpu.cells if "parameters" in c.metadata.get("tags", [])]
+    assert 'PROFILE = "cpu"' in params[0].source
+    assert "serlib" in cpu.cells[0].source and "google.colab" in cpu.cells[0].source
+    data = cpu.cells[1].source
+    assert '"emodb", "ravdess"' in data and "fetch_byols_checkpoint" in data
+    assert "emovo --from-dir" in data and "on request" in data
+    assert len(cpu.cells) == len(smoke.cells) + 1
+    assert 'PROFILE = "smoke"' in next(c.source for c in smoke.cells
+                                       if "parameters" in c.metadata.get("tags", []))
+
+
+def test_local_mathjax_is_served_from_the_build(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("SERLIB_MATHJAX", str(tmp_path))
+    assert builder.local_mathjax() is None  # no tex-mml-chtml.js there
+    (tmp_path / "tex-mml-chtml.js").write_text("// MathJax")
+    assert builder.local_mathjax() == tmp_path
+    config = builder.staged_config(builder.Edition("smoke"), student=False)
+    assert config["sphinx"]["config"]["mathjax_path"] == "mathjax/tex-mml-chtml.js"
+
+
+def test_the_fallback_is_judged_by_what_the_chapters_were_given(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(builder, "BUILD", tmp_path)
+    monkeypatch.setenv("SERLIB_DATA", str(tmp_path))  # the environment has data now ...
+    (tmp_path / "x").mkdir()
+    cpu = builder.Edition("cpu")
+    cpu.root.mkdir(parents=True)
+    (cpu.root / "inputs.json").write_text('{"SERLIB_DATA": ""}')  # ... the run had none
+    assert "SERLIB_DATA was not set" in builder.data_fell_back(cpu)

@@ -5,7 +5,8 @@ A problem is a sentence naming the chapter, the cell and what is wrong. The chec
 - notebooks: no error output outside cells tagged ``raises-exception``, no traceback text,
   no progress-bar debris (tqdm lines or widgets), every cell that plots (calls ``plot_...``,
   ``plt.``, ``subplots`` or ``serlib.viz``) has an ``image/png`` output, every
-  ``{glue:...}`` reference of the chapter's prose is glued by one of its cells;
+  ``{glue:...}`` reference of the chapter's prose is glued by one of its cells, and every
+  glued number lies in the range of the unit the prose gives it (``tools/prose_lint.py``);
 - pages: every page of the toc was built; each plotting cell's own output on the page holds
   an ``<img>`` (the Colab logo or other theme images do not count); no traceback; the Colab
   button opens this chapter's generated notebook;
@@ -16,12 +17,15 @@ from __future__ import annotations
 
 import ast
 import base64
+import copy
 import hashlib
 import re
 from pathlib import Path
 
+import book_runtimes
 import book_student
 import nbformat
+import prose_lint
 
 __all__ = [
     "check_edition",
@@ -115,6 +119,7 @@ def check_notebook(notebook, where: str) -> list[str]:
                 "image/png" in output.get("data", {}) for output in outputs):
             problems.append(f"{at}: plots but has no image/png output (is MPLBACKEND set for "
                             "the kernel? does the cell end in a figure?)")
+    problems += prose_lint.check_glued_ranges(notebook, where)
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     missing = glue_references(markdown) - glue_keys(notebook)
     if missing:
@@ -133,6 +138,8 @@ def check_page(page: Path, notebook, where: str, *, colab_path: str | None = Non
     """Problems of one chapter's page, against the executed notebook it was built from."""
     if not page.exists():
         return [f"{where}: page {page} was not built"]
+    notebook = copy.deepcopy(notebook)
+    book_runtimes.hide_stopwatch(notebook)  # the page leaves the stopwatch cell out
     soup = _soup(page)
     article = soup.select_one("article") or soup
     problems = []
@@ -250,6 +257,7 @@ def check_edition(edition, chapters: list[Path], toc: list[str], *, student: boo
             problems.append(f"{where}: not executed ({executed} missing)")
             continue
         notebook = nbformat.read(executed, as_version=4)
+        book_runtimes.hide_stopwatch(notebook)  # as the staged site does
         full = notebook
         if student:
             notebook = book_student.strip_notebook(notebook, where=where)

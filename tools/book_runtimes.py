@@ -6,9 +6,15 @@ edition (``smoke``, ``cpu``, ``full``, ``full-dryrun``); building another editio
 checkout adds to the file instead of replacing it. The HTML stage turns the file into MyST
 substitutions (:func:`substitutions`), so a page states only measured times:
 
-- ``{{ runtime_06_smoke }}``: ``1 min 52 s``, or ``not measured in this build``;
-- ``{{ runtime_06 }}``: one sentence for every edition of chapter 6;
-- ``{{ runtime_book_smoke }}``: all chapters of an edition together.
+- ``{{ runtime_06_smoke }}``: ``1 min 52 s``, or ``–`` (for a table cell) where the edition
+  was not built here;
+- ``{{ runtime_06 }}``: chapter 6's one runtime line: every edition built here, one figure
+  each (papermill's, the only source: the page leaves out the chapter's own stopwatch cell),
+  and for ``full``, where no GPU run was measured, the estimate of ``_build/t4_estimates.json``
+  (``{"06_cross_lingual_gap": {"t4_seconds": 5400.0, "source": "estimated from counted
+  FLOPs of the dry run"}}``) when there is one; editions neither built nor estimated are
+  left out;
+- ``{{ runtime_book_smoke }}``: all chapters of an edition together (``–`` if none ran).
 
 ``python tools/build_book.py runtimes --readme`` writes the same figures into the README,
 between the markers ``<!-- runtimes:begin -->`` and ``<!-- runtimes:end -->``.
@@ -27,15 +33,25 @@ from pathlib import Path
 
 #: the editions, in the order a sentence lists them
 EDITIONS = ("smoke", "cpu", "full", "full-dryrun")
-NOT_MEASURED = "not measured in this build"
+#: the editions a chapter's runtime line names (the dry run is a test, not an edition to read)
+READ_EDITIONS = ("smoke", "cpu", "full")
+#: the chapter's last cell, which prints its own stopwatch (left off the page)
+STOPWATCH_REPORT = "watch.report("
+#: what a table cell shows for an edition that was not built here
+NOT_MEASURED = "–"
+#: GPU estimates for the ``full`` profile, written by the dry run's FLOP count (or measured)
+T4_ESTIMATES = "t4_estimates.json"
 README_BEGIN = "<!-- runtimes:begin -->"
 README_END = "<!-- runtimes:end -->"
 
 __all__ = [
     "EDITIONS",
     "NOT_MEASURED",
+    "READ_EDITIONS",
     "format_seconds",
+    "hide_stopwatch",
     "load",
+    "load_estimates",
     "machine",
     "measure_notebook",
     "readme_block",
@@ -87,6 +103,16 @@ def measure_notebook(notebook) -> dict:
             "slowest_cells": [[index, round(seconds, 1)] for index, seconds in slowest]}
 
 
+def hide_stopwatch(notebook) -> None:
+    """Tag the chapter's stopwatch cell ``remove-cell``: a reader running the notebook sees
+    their own time, the page states the build's measurement only (one runtime, one source)."""
+    for cell in notebook.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if cell.cell_type == "code" and STOPWATCH_REPORT in cell.source \
+                and "remove-cell" not in tags:
+            tags.append("remove-cell")
+
+
 def load(path: Path) -> dict:
     """The measurements file, or an empty one."""
     if not path.exists():
@@ -116,34 +142,61 @@ def _number(chapter: str) -> str:
     return match.group(1) if match else chapter
 
 
-def substitutions(data: dict, chapters: list[str]) -> dict[str, str]:
-    """MyST substitutions for every chapter and edition (measured, or said not to be)."""
+def load_estimates(path: Path) -> dict:
+    """``{chapter: {"t4_seconds": float, "source": str}}`` from ``_build/t4_estimates.json``,
+    or ``{}`` when the file is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {chapter: entry for chapter, entry in data.items() if isinstance(entry, dict)
+            and isinstance(entry.get("t4_seconds"), (int, float)) and entry["t4_seconds"] > 0}
+
+
+def _estimate(entry: dict) -> str:
+    """``≈ 1 h 30 min estimated on a T4 (from counted FLOPs of the dry run)``, or
+    ``1 h 30 min measured on Tesla T4``."""
+    source = str(entry.get("source", "")).strip()
+    time = format_seconds(entry["t4_seconds"])
+    if source.startswith("measured"):
+        return f"{time} {source}"
+    detail = source.removeprefix("estimated").strip()
+    return f"≈ {time} estimated on a T4" + (f" ({detail})" if detail else "")
+
+
+def substitutions(data: dict, chapters: list[str],
+                  estimates: dict | None = None) -> dict[str, str]:
+    """MyST substitutions for every chapter and edition (see the module docstring)."""
+    estimates = estimates or {}
     subs: dict[str, str] = {}
     totals: dict[str, float] = {}
-    complete = dict.fromkeys(EDITIONS, True)
+    counted: dict[str, int] = {}
     for chapter in chapters:
         measured = data["chapters"].get(chapter, {})
         number = _number(chapter)
-        parts, missing = [], []
+        parts = []
         for edition in EDITIONS:
             entry = measured.get(edition)
             if entry is None:
                 value = NOT_MEASURED
-                complete[edition] = False
-                missing.append(f"`{edition}`")
+                if edition == "full" and chapter in estimates:
+                    value = _estimate(estimates[chapter])
+                    parts.append(f"`full` {value}")
             else:
                 value = format_seconds(entry["seconds"])
                 totals[edition] = totals.get(edition, 0.0) + entry["seconds"]
-                parts.append(f"`{edition}` {value} ({entry['machine']}, {entry['measured']})")
+                counted[edition] = counted.get(edition, 0) + 1
+                if edition in READ_EDITIONS:
+                    parts.append(f"`{edition}` {value} ({entry['machine']}, "
+                                 f"{entry['measured']})")
             subs[f"runtime_{number}_{_key(edition)}"] = value
-        if missing:
-            parts.append(", ".join(missing) + " " + NOT_MEASURED)
-        subs[f"runtime_{number}"] = "; ".join(parts)
+        subs[f"runtime_{number}"] = "; ".join(parts) or NOT_MEASURED
     for edition in EDITIONS:
         total = totals.get(edition)
+        n = counted.get(edition, 0)
         subs[f"runtime_book_{_key(edition)}"] = (
-            format_seconds(total) + ("" if complete[edition] else " (some chapters not measured)")
-            if total is not None else NOT_MEASURED)
+            NOT_MEASURED if total is None else format_seconds(total) + (
+                "" if n == len(chapters) else f" ({n} of {len(chapters)} chapters)"))
     return subs
 
 
@@ -153,7 +206,7 @@ def table_markdown(data: dict, chapters: list[str]) -> str:
              "|---|" + "---|" * len(EDITIONS)]
     for chapter in chapters:
         measured = data["chapters"].get(chapter, {})
-        cells = [format_seconds(measured[e]["seconds"]) if e in measured else "not measured"
+        cells = [format_seconds(measured[e]["seconds"]) if e in measured else NOT_MEASURED
                  for e in EDITIONS]
         lines.append(f"| `{chapter}` | " + " | ".join(cells) + " |")
     where = sorted({entry["machine"] for chapter in chapters

@@ -64,6 +64,7 @@ BUILD = REPO / "_build"
 NOTEBOOKS = BUILD / "notebooks"
 STUDENT_NOTEBOOKS = NOTEBOOKS / "student"
 RUNTIMES = BUILD / "runtimes.json"
+T4_ESTIMATES = BUILD / book_runtimes.T4_ESTIMATES  # written by the dry run's FLOP count
 WEIGHTS = BUILD / "weights"
 VGG16_FILE = "vgg16-397923af.pth"  # torchvision's file name for the ImageNet weights
 PROFILES = ("smoke", "cpu", "full")
@@ -211,9 +212,45 @@ def _render_for_jupyter(text: str, base: Path, subs: dict[str, str]) -> str:
     return _SUBSTITUTION.sub(lambda m: subs.get(m.group(1), m.group(0)), text)
 
 
-def source_notebook(chapter: Path, *, ref: str | None = None) -> nbformat.NotebookNode:
-    """The chapter as a notebook, with the Colab install cell first (MyST left as it is)."""
+def colab_data_cell(profile: str) -> nbformat.NotebookNode:
+    """The second cell of a real-data notebook: on Colab, fetch what ``profile`` reads."""
+    source = (
+        f'# PROFILE = "{profile}" reads the real corpora. On Google Colab this cell downloads\n'
+        "# the freely available ones (EmoDB, RAVDESS) and the BYOL-S weights, once per session;\n"
+        "# anywhere else it does nothing: point SERLIB_DATA at your copies (README, \"Data\").\n"
+        "# EMOVO (Italian) is distributed on request only: ask its authors for a copy\n"
+        "# (`serlib data list --long` gives the address), then import it with\n"
+        "#     !serlib data fetch emovo --from-dir /content/EMOVO\n"
+        "# Without it the chapters say which corpus they miss and use the others.\n"
+        "import os\n\n"
+        'if "google.colab" in sys.modules:\n'
+        '    for corpus in ("emodb", "ravdess"):\n'
+        '        subprocess.run([sys.executable, "-m", "serlib", "data", "fetch", corpus],\n'
+        "                       check=True)\n"
+        "    from serlib.models import DEFAULT_BYOLS_CHECKPOINT, fetch_byols_checkpoint\n\n"
+        '    os.environ["SERLIB_BYOLS_CHECKPOINT"] = str(\n'
+        "        fetch_byols_checkpoint(DEFAULT_BYOLS_CHECKPOINT))"
+    )
+    return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
+
+
+_PROFILE_LINE = re.compile(r'^PROFILE = "\w+"', re.M)
+
+
+def source_notebook(chapter: Path, *, ref: str | None = None,
+                    profile: str = "smoke") -> nbformat.NotebookNode:
+    """The chapter as a notebook, with the Colab install cell first (MyST left as it is).
+
+    For a real-data ``profile`` (the published ``cpu`` edition's buttons), the parameters
+    cell starts with ``PROFILE = "<profile>"`` and a second cell fetches the free corpora and
+    the BYOL-S weights on Colab (:func:`colab_data_cell`).
+    """
     notebook = jupytext.read(chapter)
+    if profile != "smoke":
+        for cell in notebook.cells:
+            if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+                cell.source = _PROFILE_LINE.sub(f'PROFILE = "{profile}"', cell.source, count=1)
+        notebook.cells.insert(0, colab_data_cell(profile))
     notebook.cells.insert(0, colab_install_cell(ref))
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
@@ -221,16 +258,18 @@ def source_notebook(chapter: Path, *, ref: str | None = None) -> nbformat.Notebo
     return notebook
 
 
-def make_notebook(chapter: Path, *, ref: str | None = None) -> Path:
+def make_notebook(chapter: Path, *, ref: str | None = None, profile: str = "smoke") -> Path:
     """Write the Colab/download notebook of ``chapter`` (and its student copy, unless its
     front matter says ``student_edition: false``); return it.
 
     For a reader in plain Jupyter or Colab, ``{include}`` directives are inlined and the
-    runtime substitutions filled in with the last measurements.
+    runtime substitutions filled in with the last measurements. ``profile``: the edition
+    whose Colab buttons open it (its ``PROFILE``, see :func:`source_notebook`).
     """
-    notebook = source_notebook(chapter, ref=ref)
+    notebook = source_notebook(chapter, ref=ref, profile=profile)
     stems = list(dict.fromkeys([*(c.stem for c in chapter_sources()), chapter.stem]))
-    subs = book_runtimes.substitutions(book_runtimes.load(RUNTIMES), stems)  # every page's:
+    subs = book_runtimes.substitutions(book_runtimes.load(RUNTIMES), stems,
+                                       book_runtimes.load_estimates(T4_ESTIMATES))
     # the instructor guide tabulates the other chapters' runtimes
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
@@ -325,6 +364,8 @@ def kernel_env(edition: Edition, jobs: int = 1) -> tuple[dict, list[str]]:
                          "tests the offline code path only")
     if env.get("SERLIB_VGG16_WEIGHTS") and not any("STAND-IN" in n for n in notes):
         notes.append(f"VGG16 weights: SERLIB_VGG16_WEIGHTS={env['SERLIB_VGG16_WEIGHTS']}")
+    if not env.get("SERLIB_DATA") and (shared_root() / "data").is_dir():
+        env["SERLIB_DATA"] = str(shared_root() / "data")  # the development data, as the README says
     data = env.get("SERLIB_DATA")
     notes.append(f"corpora: SERLIB_DATA={data}" if data else
                  "corpora: SERLIB_DATA is not set (chapters say which corpora they miss)")
@@ -476,6 +517,12 @@ def execute_chapters(chapters: list[Path], edition: Edition = Edition(), *, jobs
     if pending:
         for note in notes:
             print(f"[book] {edition.name}: {note}", flush=True)
+        # what the chapters were given: the pages say whether the edition fell back
+        edition.root.mkdir(parents=True, exist_ok=True)
+        inputs = edition.root / "inputs.json"
+        tmp = inputs.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"SERLIB_DATA": env.get("SERLIB_DATA", "")}) + "\n")
+        tmp.replace(inputs)
     running: list[_Run] = []
     failures: list[str] = []
     while pending or running:
@@ -525,16 +572,71 @@ def staged_config(edition: Edition, student: bool) -> dict:
     """``_config.yml`` with the measured runtimes as substitutions (and the student title)."""
     config = yaml.safe_load((REPO / "_config.yml").read_text())
     stems = [c.stem for c in chapter_sources()]
-    subs = book_runtimes.substitutions(book_runtimes.load(RUNTIMES), stems)
+    subs = book_runtimes.substitutions(book_runtimes.load(RUNTIMES), stems,
+                                       book_runtimes.load_estimates(T4_ESTIMATES))
     subs["edition"] = EDITION_WORDS[edition.name] + (" (student copy: solutions removed)"
                                                      if student else "")
+    fallback = data_fell_back(edition)
+    if fallback:
+        subs["edition"] = (f"the {edition.profile} edition built WITHOUT the real corpora: "
+                           f"{fallback}, so every chapter fell back to the synthetic corpus "
+                           "and its numbers say nothing about real speech")
     parse = config.setdefault("parse", {})
     parse["myst_substitutions"] = {**parse.get("myst_substitutions", {}), **subs}
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    if local_mathjax() is not None:  # copied into _static/mathjax by stage_site
+        sphinx_config["mathjax_path"] = "mathjax/tex-mml-chtml.js"
+    html_options = config.setdefault("html", {})
+    if fallback:  # on every page, above the title
+        html_options["announcement"] = (
+            f"This {edition.profile} edition was built without the real corpora "
+            f"({fallback}): its chapters ran on the synthetic fallback corpus.")
+        config["title"] = f"{config['title']} ({edition.profile} edition on synthetic data)"
     if student:
         config["title"] = f"{config['title']} (student edition)"
         # the Colab buttons open the student notebooks, published next to the others
         config["repository"]["path_to_book"] = "student"
     return config
+
+
+def data_fell_back(edition: Edition) -> str:
+    """Why a real-data edition ran on the synthetic fallback corpus ("" when it did not).
+
+    The ``cpu`` and ``full`` profiles read the real corpora from ``$SERLIB_DATA`` (or
+    ``<shared>/data``, see :func:`kernel_env`); without them the chapters fall back to the
+    synthetic corpus, and the edition must say so on every page. What the chapters were
+    given is recorded in ``_build/<edition>/inputs.json`` when they run; before any ran,
+    the current environment is judged.
+    """
+    if edition.profile == "smoke":
+        return ""
+    recorded = edition.root / "inputs.json"  # written when the edition's chapters ran
+    if recorded.exists():  # what kernel_env gave them (the shared data already resolved)
+        data = json.loads(recorded.read_text())["SERLIB_DATA"]
+    else:
+        data = os.environ.get("SERLIB_DATA")
+        if not data:
+            found = shared_root() / "data"
+            data = str(found) if found.is_dir() else ""
+    if not data:
+        return "SERLIB_DATA was not set and no shared data folder was found"
+    if not Path(data).is_dir() or not any(Path(data).iterdir()):
+        return f"SERLIB_DATA={data} holds no corpus"
+    return ""
+
+
+def local_mathjax() -> Path | None:
+    """A local MathJax 3 (the folder holding ``tex-mml-chtml.js``), or None (the CDN).
+
+    ``$SERLIB_MATHJAX``, else ``_build/mathjax/node_modules/mathjax/es5`` (``make mathjax``:
+    ``npm install --prefix _build/mathjax mathjax@3``). A book built with it renders its
+    equations without a network; without it the pages load MathJax from the CDN.
+    """
+    for candidate in (os.environ.get("SERLIB_MATHJAX"),
+                      BUILD / "mathjax" / "node_modules" / "mathjax" / "es5"):
+        if candidate and (Path(candidate) / "tex-mml-chtml.js").is_file():
+            return Path(candidate)
+    return None
 
 
 def student_excluded() -> set[str]:
@@ -598,6 +700,9 @@ def stage_site(edition: Edition, *, student: bool = False) -> Path:
             (site / rel).write_text(text + "\n", encoding="utf-8")
         else:
             shutil.copy2(path, site / rel)
+    mathjax = local_mathjax()
+    if mathjax is not None:
+        shutil.copytree(mathjax, site / "book" / "_static" / "mathjax")
     table = book_runtimes.table_markdown(book_runtimes.load(RUNTIMES),
                                          [c.stem for c in chapter_sources()])
     (site / "book" / "_includes").mkdir(parents=True, exist_ok=True)
@@ -608,6 +713,7 @@ def stage_site(edition: Edition, *, student: bool = False) -> Path:
             raise FileNotFoundError(f"{executed} is missing: execute the {edition.name} "
                                     "edition first (make book PROFILE=...)")
         notebook = nbformat.read(executed, as_version=4)
+        book_runtimes.hide_stopwatch(notebook)  # one runtime per page: the header's
         if student:
             notebook = book_student.strip_notebook(notebook, where=str(rel))
         nbformat.write(notebook, site / rel.with_suffix(".ipynb"))
@@ -683,8 +789,10 @@ def main(argv: list[str] | None = None) -> int:
             return _runtimes(args.readme)
         if args.step in ("all", "notebooks", "student"):
             for chapter in chapters:
-                print(f"[book] notebook {make_notebook(chapter).relative_to(REPO)} "
-                      "(+ student copy)")
+                profile = "smoke" if args.dry_run else args.profile  # the readers' edition
+                made = make_notebook(chapter, profile=profile)
+                print(f"[book] notebook {made.relative_to(REPO)} (PROFILE={profile!r}, "
+                      "+ student copy)")
         if args.step in ("all", "execute", "student"):
             execute_chapters(chapters, edition, jobs=args.jobs, force=args.force,
                              timeout=args.timeout)

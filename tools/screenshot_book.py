@@ -1,6 +1,7 @@
 """Screenshot every page of a built book with headless Chromium (``make screenshots``).
 
-``python tools/screenshot_book.py [_build/html] [--out _build/screenshots]`` serves the HTML
+``python tools/screenshot_book.py [_build/html] [--out _build/screenshots] [--page
+book/07_mmd.html ...]`` serves the HTML
 folder on 127.0.0.1 (a free port), opens every page that the table of contents lists in a
 fresh headless Chromium profile, and writes one full-length PNG per page, e.g.
 ``_build/screenshots/book/06_cross_lingual_gap.png``. It fails when a page shows a Python
@@ -111,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=0,
                         help="window height in pixels (default: from the page's length)")
+    parser.add_argument("--page", action="append", default=None,
+                        help="only this page, e.g. book/07_mmd.html (repeatable)")
     args = parser.parse_args(argv)
     html, out = Path(args.html).resolve(), Path(args.out).resolve()
     if not (html / "index.html").exists():
@@ -119,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     server, port = serve(html)
     failures = []
     try:
-        for page in pages(html):
+        for page in args.page or pages(html):
             url = f"http://127.0.0.1:{port}/{page}"
             with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
                 dom = rendered_dom(chromium, url, Path(profile))

@@ -3,7 +3,7 @@
 Chapter: book/06_cross_lingual_gap.md
 """
 
-from serlib.viz.axes import get_axes
+from serlib.viz.axes import get_axes, readable_label
 from serlib.viz.bars import plot_metric_bars
 from serlib.viz.confusion import plot_confusion_matrix
 from serlib.viz.history import plot_history
@@ -20,4 +20,5 @@ __all__ = [
     "plot_metric_bars",
     "plot_source_target_bars",
     "plot_tsne",
+    "readable_label",
 ]

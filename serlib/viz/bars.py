@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from serlib.viz.axes import get_axes
+from serlib.viz.axes import get_axes, readable_label
 
 __all__ = ["plot_metric_bars"]
 
@@ -106,7 +106,7 @@ def plot_metric_bars(
         ax.axhline(chance * scale, color="black", linestyle="--", linewidth=1, label="chance")
     ax.set_xticks(centres, [str(g) for g in groups])
     ax.set_xlabel(x)
-    ax.set_ylabel(f"{y} (%)" if percent else y)
+    ax.set_ylabel(f"{readable_label(y)} (%)" if percent else readable_label(y))
     ax.set_ylim(bottom=0)
     if hue is not None or chance is not None:
         ax.legend(title=hue, fontsize="small")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 from matplotlib.axes import Axes
 
-from serlib.viz.axes import get_axes
+from serlib.viz.axes import get_axes, readable_label
 
 __all__ = ["plot_history"]
 
@@ -84,7 +84,8 @@ def plot_history(history: pd.DataFrame, *, terms: Sequence[str] | None = None,
             # the twin axis restarts the colour cycle: continue it after the loss terms
             colour = f"C{(len(terms) + i) % 10}"
             twin.plot(
-                where, dev[metric], linestyle="--", marker="o", color=colour, label=f"dev {metric}"
+                where, dev[metric], linestyle="--", marker="o", color=colour,
+                label=readable_label(metric if metric.startswith("dev") else f"dev_{metric}"),
             )
         twin.set_ylabel("dev metric")
         more_lines, more_names = twin.get_legend_handles_labels()

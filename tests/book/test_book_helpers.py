@@ -75,3 +75,23 @@ def test_glue_shows_numpy_scalars_as_plain_numbers(monkeypatch) -> None:
     glue("uar_06", np.float64(0.625))
     (args, _), = shown
     assert "0.625" in str(args[0]) and "np.float64" not in str(args[0])
+
+
+@pytest.mark.parametrize(("kind", "value"), [("percent", 130.0), ("percent", -1.0),
+                                              ("count", -3), ("sd_distance", 12108.24),
+                                              ("fraction", 1.5)])
+def test_glue_refuses_a_value_outside_its_kinds_range(kind: str, value: float) -> None:
+    from serlib.errors import GlueRangeError
+
+    with pytest.raises(GlueRangeError, match="outside"):
+        glue("x_09", value, kind=kind)
+
+
+def test_glue_accepts_values_in_range_and_nan() -> None:
+    from serlib.book import GLUE_KINDS
+
+    for kind, (low, _) in GLUE_KINDS.items():
+        glue("x_09", low, kind=kind)
+        glue("x_09", float("nan"), kind=kind)
+    with pytest.raises(ValueError, match="unknown kind"):
+        glue("x_09", 1.0, kind="percentage")

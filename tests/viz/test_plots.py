@@ -155,7 +155,7 @@ def test_history_per_step_with_dev_metrics(history):
     assert [line.get_label() for line in ax.get_lines()] == ["loss", "ce", "mmd"]
     twin = next(a for a in ax.figure.axes if a is not ax)
     assert ax.get_legend() is None  # one legend, on the twin, drawn over both
-    assert _legend_texts(twin) == ["loss", "ce", "mmd", "dev uar"]
+    assert _legend_texts(twin) == ["loss", "ce", "mmd", "dev UAR"]
     assert twin.get_lines()[0].get_xdata().tolist() == [3, 7, 11]  # last step of each epoch
     assert ax.get_xlabel() == "step" and ax.get_ylabel() == "loss"
     plt.close(ax.figure)
@@ -194,7 +194,7 @@ def test_metric_bars_grouped_with_errors_and_chance():
     assert heights == [45.0, 50.0, 50.0, 55.0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["de", "fr"]
     assert _legend_texts(ax) == ["chance", "tl", "mmd"]
-    assert ax.get_ylabel() == "uar_mean (%)"
+    assert ax.get_ylabel() == "UAR, mean over seeds (%)"  # never the raw column name
     chance_line = next(ln for ln in ax.get_lines() if ln.get_label() == "chance")
     assert chance_line.get_ydata()[0] == pytest.approx(20.0)
     plt.close(ax.figure)
@@ -215,3 +215,12 @@ def test_metric_bars_single_series_with_chance_per_group():
     with pytest.raises(KeyError, match="uar"):
         plot_metric_bars(table, x="language", y="uar", ax=ax)
     plt.close(fig)
+
+
+@pytest.mark.parametrize(("column", "label"), [
+    ("uar_mean", "UAR, mean over seeds"), ("dev_score", "dev score"),
+    ("source_uar", "source UAR"), ("uar", "UAR"), ("chance_uar_std", "chance UAR, std over seeds")])
+def test_readable_labels_never_show_a_raw_column_name(column: str, label: str) -> None:
+    from serlib.viz import readable_label
+
+    assert readable_label(column) == label
