@@ -4,6 +4,14 @@ An experiment file lists the grid axes (``tasks`` source → target, ``methods``
 ``thresholds``, ``trade_offs``, ``seeds``), the data (real corpora or the synthetic corpus,
 the label set), the backbone and the paper recipe. Three mappings adjust it:
 
+- test-time settings (``frames``, ``normalize``, ``adabn``, ``refine``; one table,
+  :data:`serlib.experiments.test_time.TEST_TIME`): one value each, or the grid axis
+  ``test_time``, a list of mappings of them (``test_time: [{frames: none, normalize:
+  source}, {frames: speaker, normalize: speaker}]``: an inductive and a speaker-adapted
+  row per condition); a setting an entry leaves out takes the top-level value;
+- ``protocol`` (:data:`serlib.experiments.protocols.PROTOCOLS`) and ``selection``
+  (:data:`serlib.experiments.selection.SELECTIONS`: how a run with target labels is
+  selected, and so how many labels it uses);
 - ``hyper``: the methods' hyper-parameters, per method
   (``hyper: {mmd: {estimator: unbiased}, soft_pl: {lambda_prior: 0.5}}``); every key a
   method accepts is listed in :data:`serlib.adapt.METHODS` with its default. ``thresholds``
@@ -29,32 +37,49 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from serlib.adapt.methods import get_method, resolve_hyper
+from serlib.adapt.methods import METHODS, get_method, resolve_hyper
 from serlib.config import config_from_dict, config_replace, load_config
 from serlib.errors import ConfigError
 from serlib.experiments.profiles import DRY_RUN, Profile, apply_profile, get_profile
+from serlib.experiments.protocols import PROTOCOLS as PROTOCOL_TABLE
+from serlib.experiments.protocols import ProtocolName, get_protocol
 from serlib.experiments.recipes import Recipe, get_recipe
+from serlib.experiments.selection import SelectionName, get_selection
+from serlib.experiments.test_time import (
+    FRAMES,
+    NORMALIZE,
+    REFINE,
+    TEST_TIME,
+    check_supported,
+    check_test_time_point,
+)
 
-__all__ = ["BACKBONE_NAMES", "DATA_KINDS", "ExperimentConfig", "ResolvedExperiment",
-           "find_config", "load_experiment", "parse_task", "resolve_experiment",
-           "shipped_configs"]
+__all__ = ["BACKBONE_NAMES", "DATA_KINDS", "MAX_EPOCHS", "MAX_SEED", "ExperimentConfig",
+           "ResolvedExperiment", "find_config", "load_experiment", "parse_task",
+           "resolve_experiment", "shipped_configs", "test_time_points"]
 
 #: ``data`` values: real corpora under the data root, or the synthetic corpus
 DATA_KINDS = ("corpora", "synthetic")
 #: the backbones an experiment may name (``serlib.experiments.backbones`` builds them)
 BACKBONE_NAMES = ("mel_stats", "byols_embed", "small_cnn", "byols_neck", "byols", "vgg")
-#: ``protocol`` values: the paper-style 60/20/20 split, or every target speaker tested once
-PROTOCOLS = ("paper", "speaker_folds")
-#: ``normalize`` values (see serlib.features.normalize and each backbone)
-NORMALIZE_MODES = ("none", "utterance", "source", "target", "speaker")
-#: test-time refinements of the target predictions (``refine``)
-REFINE_MODES = ("none", "speaker_centroids")
+#: ``protocol`` values (kept for callers; the table is ``serlib.experiments.PROTOCOLS``)
+PROTOCOLS = tuple(PROTOCOL_TABLE)
+#: ``normalize`` and ``refine`` values (kept for callers; the table is ``TEST_TIME``)
+NORMALIZE_MODES = TEST_TIME["normalize"].values
+REFINE_MODES = TEST_TIME["refine"].values
+#: seeds (and ``split_seed``) lie in [0, MAX_SEED]
+MAX_SEED = 2**31 - 1
+#: more epochs than this is a typo, not a recipe
+MAX_EPOCHS = 100_000
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
 def parse_task(task: str) -> tuple[str, str]:
@@ -94,21 +119,35 @@ class ExperimentConfig:
             ``"speaker_folds"`` (every target speaker tested exactly once: one run per fold,
             dev and the labelled subset from the other speakers; results pooled over the
             folds, see ``serlib.data.folds``). The source split is the same in both.
-        n_folds: folds of the ``speaker_folds`` protocol (None: ``default_n_folds`` of the
-            target's number of speakers).
+        n_folds: folds of the ``speaker_folds`` protocol: a number, or a mapping target →
+            number (None, or a target the mapping leaves out: ``default_n_folds`` of the
+            target's number of speakers, from the registry or the corpus on disk).
         backbone: ``small_cnn``, ``byols_neck`` (frozen cached trunk), ``byols``, ``vgg``;
             None: the profile's backbone for the recipe.
         backbone_options: keyword arguments of the backbone (e.g. ``pretrained: false``).
+        frames: whose statistics correct a frozen trunk's frames (``byols_embed``):
+            ``none`` (source statistics only), ``utterance``, ``domain`` or ``speaker``;
+            None: the backbone's default (``byols_embed``: ``speaker``, the cpu edition's).
         normalize: whose statistics standardise the backbone's inputs: ``none``,
-            ``utterance``, ``source`` (source train), ``target`` (each domain's own,
-            unlabelled) or ``speaker`` (each speaker's own, unlabelled); None: the
-            profile's. Which modes a backbone supports is in its docstring.
+            ``utterance``, ``max`` (VGG's images), ``source`` (source train), ``target``
+            (each domain's own, unlabelled) or ``speaker`` (each speaker's own,
+            unlabelled); None: the profile's if the backbone applies it, else the
+            backbone's own. A backbone declares the modes it applies
+            (``Backbone.test_time``); any other is an error when the config is read.
         adabn: re-estimate the model's BatchNorm statistics on the unlabelled target
             training utterances before testing (AdaBN; ``serlib.train.adabn``); only for
             backbones whose trained model runs BatchNorm layers (``small_cnn``, ``byols``).
         refine: ``none``, or ``speaker_centroids``: re-label each target test speaker's
             utterances by their own class centroids (SHOT's centroid pseudo-labels at test
             time, per speaker, no labels; ``serlib.adapt.speaker_centroids``).
+        test_time: a grid axis over the four test-time settings above: a list of
+            mappings, each setting some of them (the others keep their top-level value);
+            empty: one point, the top-level values.
+        selection: how a run with target labels selects its model: ``cv`` (k-fold
+            cross-validation inside its labelled utterances; the default),
+            ``source_dev`` or ``target_dev`` (a labelled target dev split, whose labels
+            then count in ``labels_used``); see ``serlib.experiments.SELECTIONS``.
+        cv_folds: the folds of ``selection: cv``.
         weights: pre-trained weights of the backbone: a local file or a registry name.
             None: the backbone's default (BYOL-S: ``$SERLIB_BYOLS_CHECKPOINT``, else the
             published d512 checkpoint; VGG16: ``$SERLIB_VGG16_WEIGHTS``, else torchvision's
@@ -124,7 +163,7 @@ class ExperimentConfig:
     tasks: tuple[str, ...]
     methods: tuple[str, ...]
     description: str = ""
-    data: str = "corpora"
+    data: Literal["corpora", "synthetic"] = "corpora"
     synthetic: str = "smoke"
     synthetic_overrides: Mapping[str, Any] = field(default_factory=dict)
     label_set: str = "agarla5"
@@ -135,13 +174,17 @@ class ExperimentConfig:
     hyper: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     seeds: tuple[int, ...] = (0, 1, 2)
     split_seed: int = 0
-    protocol: str = "paper"
-    n_folds: int | None = None
+    protocol: ProtocolName = "paper"
+    n_folds: int | Mapping[str, int] | None = None
     backbone: str | None = None
     backbone_options: Mapping[str, Any] = field(default_factory=dict)
-    normalize: str | None = None
+    frames: FRAMES | None = None
+    normalize: NORMALIZE | None = None
     adabn: bool = False
-    refine: str = "none"
+    refine: REFINE = "none"
+    test_time: tuple[Mapping[str, Any], ...] = ()
+    selection: SelectionName = "cv"
+    cv_folds: int = 3
     weights: str | None = None
     recipe: str = "agarla"
     train: Mapping[str, Any] = field(default_factory=dict)
@@ -156,41 +199,111 @@ class ExperimentConfig:
         for key in ("tasks", "methods", "seeds"):
             if not getattr(self, key):
                 raise ConfigError(f"{where}: {key} must not be empty")
-        for task in self.tasks:
-            parse_task(task)
+        self._check_tasks(where)
         for method in self.methods:
             get_method(method)
         get_recipe(self.recipe)
+        get_protocol(self.protocol)
+        get_selection(self.selection)
+        self._check_label_set(where)
         if self.backbone is not None and self.backbone not in BACKBONE_NAMES:
             raise ConfigError(f"{where}: backbone={self.backbone!r}; use one of "
                               f"{list(BACKBONE_NAMES)} (or null: the profile's)")
-        if self.protocol not in PROTOCOLS:
-            raise ConfigError(f"{where}: protocol={self.protocol!r}; use one of "
-                              f"{list(PROTOCOLS)}")
-        if self.n_folds is not None and self.n_folds < 3:
-            raise ConfigError(f"{where}: n_folds={self.n_folds}; use 3 or more (or null)")
-        if self.normalize is not None and self.normalize not in NORMALIZE_MODES:
-            raise ConfigError(f"{where}: normalize={self.normalize!r}; use one of "
-                              f"{list(NORMALIZE_MODES)} (or null: the profile's)")
-        if not isinstance(self.adabn, bool):
-            raise ConfigError(f"{where}: adabn={self.adabn!r}; use true or false")
-        if self.refine not in REFINE_MODES:
-            raise ConfigError(f"{where}: refine={self.refine!r}; use one of "
-                              f"{list(REFINE_MODES)}")
+        folds = self.n_folds.items() if isinstance(self.n_folds, Mapping) else \
+            [("", self.n_folds)]
+        for target, n in folds:
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 3):
+                at = f"n_folds[{target!r}]" if target else "n_folds"
+                raise ConfigError(f"{where}: {at}={n!r}; use 3 or more (or null)")
+        for key in ("seeds", "split_seed"):
+            values = self.seeds if key == "seeds" else (self.split_seed,)
+            for seed in values:
+                if isinstance(seed, bool) or not isinstance(seed, int) \
+                        or not 0 <= seed <= MAX_SEED:
+                    raise ConfigError(f"{where}: {key} entry {seed!r}; use integers in "
+                                      f"[0, {MAX_SEED}]")
+        if not _DEVICE.match(str(self.device)):
+            raise ConfigError(f"{where}: device={self.device!r}; use auto, cpu, cuda, "
+                              "cuda:N or mps")
+        for name in TEST_TIME:
+            value = getattr(self, name)
+            if value is not None:
+                TEST_TIME[name].check(value, where)
+        for i, point in enumerate(self.test_time):
+            check_test_time_point(point, f"{where}: test_time[{i}]")
+        if self.cv_folds < 2:
+            raise ConfigError(f"{where}: cv_folds={self.cv_folds}; use 2 or more")
         for n in self.n_labels:
             if not (n == "all" or (isinstance(n, int) and not isinstance(n, bool) and n >= 0)):
                 raise ConfigError(f"{where}: n_labels entry {n!r}; use integers >= 0 or 'all'")
-        for axis, param in (("thresholds", "threshold"), ("trade_offs", "trade_off")):
-            users = [m for m in self.methods if param in get_method(m).hyper] or ["hard_pl"]
-            for value in getattr(self, axis):
-                get_method(users[0]).hyper[param].check(param, value, f"{where}: {axis}")
+        self._check_axes(where)
         for method, values in self.hyper.items():
             if not isinstance(values, Mapping):
                 raise ConfigError(f"{where}: hyper.{method} must be a mapping of "
                                   f"hyper-parameters, got {values!r}")
+            for key, value in values.items():
+                _finite(value, f"{where}: hyper.{method}.{key}")
             resolve_hyper(get_method(method), values, where=f"{where}: hyper.{method}")
         for profile in self.profiles:
             get_profile(profile)
+
+    def _check_tasks(self, where: str) -> None:
+        from serlib.data import CORPORA
+
+        for task in self.tasks:
+            for side in parse_task(task):
+                if self.data != "corpora":
+                    continue
+                unknown = [c.rstrip("?") for c in side.split("+")
+                           if c.rstrip("?") not in CORPORA]
+                if unknown:
+                    raise ConfigError(f"{where}: task {task!r}: unknown corpus id(s) "
+                                      f"{unknown}; known: {sorted(CORPORA)} (or data: "
+                                      "synthetic for synthetic languages)")
+
+    def _check_label_set(self, where: str) -> None:
+        from serlib.data import LABEL_SETS
+
+        if self.label_set not in LABEL_SETS:
+            raise ConfigError(f"{where}: label_set={self.label_set!r}; use one of "
+                              f"{sorted(LABEL_SETS)}")
+
+    def _check_axes(self, where: str) -> None:
+        """``thresholds`` / ``trade_offs``: some method of the grid must take the axis, and
+        each value must be finite and valid for it (the one place these are checked)."""
+        for axis, param in (("thresholds", "threshold"), ("trade_offs", "trade_off")):
+            values = getattr(self, axis)
+            if not values:
+                continue
+            users = [m for m in self.methods if param in get_method(m).hyper]
+            if not users:
+                takers = [m for m, row in METHODS.items() if param in row.hyper]
+                raise ConfigError(f"{where}: {axis}={list(values)} but no method of the grid "
+                                  f"({list(self.methods)}) takes a {param}; methods that do: "
+                                  f"{takers} (or remove {axis})")
+            for value in values:
+                _finite(value, f"{where}: {axis}")
+                get_method(users[0]).hyper[param].check(param, value, f"{where}: {axis}")
+
+
+def _finite(value: Any, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: {value!r} is not a finite number; use a finite value")
+
+
+def test_time_points(config: ExperimentConfig) -> list[dict[str, Any]]:
+    """The test-time settings of each point of the ``test_time`` axis (one point, the
+    top-level values, when the axis is empty); each point sets all four settings."""
+    base = {name: getattr(config, name) for name in TEST_TIME}
+    points = [{**base, **p} for p in config.test_time] or [base]
+    unique: list[dict[str, Any]] = []
+    for point in points:
+        if point not in unique:
+            unique.append(point)
+    return unique
+
+
+test_time_points.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 @dataclass(frozen=True)
@@ -291,8 +404,7 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
                               source=f"{config.name} ({base.name})")
     if config.backbone is None:
         config = dataclasses.replace(config, backbone=base.backbone(config.recipe))
-    if config.normalize is None:
-        config = dataclasses.replace(config, normalize=base.normalize)
+    config = _resolve_test_time(config, base)
     prof = config_replace(base, source=f"{config.name}: train/profiles.{base.name}",
                           **{**train["profile"], **over["profile"]})
     if base.dry_run:  # a dry run caps even what the config's own overrides set
@@ -309,6 +421,48 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
             # on a CPU (a dry run checks that the GPU path runs, not what it scores)
             config = dataclasses.replace(config, backbone_options={
                 **config.backbone_options, "image_size": 64})
+    _check_budget(config.name, prof, recipe)
+    if seeds:  # the Python API's seeds pass the YAML path's validator
+        config = config_from_dict(ExperimentConfig, {
+            **{f.name: getattr(config, f.name) for f in dataclasses.fields(ExperimentConfig)},
+            "seeds": list(seeds)}, source=f"{config.name}: seeds")
     return ResolvedExperiment(config=config, profile=prof, recipe=recipe,
-                              seeds=tuple(seeds) if seeds else
+                              seeds=tuple(config.seeds) if seeds else
                               (prof.seeds if prof.dry_run else tuple(config.seeds)))
+
+
+def _resolve_test_time(config: ExperimentConfig, profile: Profile) -> ExperimentConfig:
+    """Fill ``frames`` / ``normalize`` from the backbone (and the profile), then check that
+    the backbone applies every point of the ``test_time`` axis and its options."""
+    from serlib.experiments.backbones import BACKBONES
+
+    assert config.backbone is not None
+    where = f"experiment {config.name!r}"
+    backbone = BACKBONES[config.backbone]
+    backbone.check_options(config.backbone_options, where)
+    frames = config.frames or backbone.test_time_defaults["frames"]
+    normalize = config.normalize or (
+        profile.normalize if profile.normalize in backbone.test_time["normalize"]
+        else backbone.test_time_defaults["normalize"])
+    config = dataclasses.replace(config, frames=frames, normalize=normalize)
+    protocol = get_protocol(config.protocol)
+    for point in test_time_points(config):
+        check_supported(config.backbone, backbone.test_time, point, where)
+        if point["adabn"] and not protocol.target_train:
+            raise ConfigError(f"{where}: adabn needs the target's unlabelled training pool, "
+                              f"which protocol {protocol.name!r} does not have; use adabn: "
+                              "false or protocol paper / speaker_folds")
+    return config
+
+
+def _check_budget(name: str, profile: Profile, recipe: Recipe) -> None:
+    """Profile and recipe values no run could use, refused before any training."""
+    where = f"experiment {name!r} ({profile.name})"
+    for key in ("source_epochs", "adapt_epochs"):
+        value = getattr(recipe, key)
+        if not 1 <= value <= MAX_EPOCHS:
+            raise ConfigError(f"{where}: {key}={value}; use 1 to {MAX_EPOCHS}")
+    cap = profile.max_per_speaker_emotion
+    if cap is not None and cap < 1:
+        raise ConfigError(f"{where}: max_per_speaker_emotion={cap}; use 1 or more (or null: "
+                          "no cap)")

@@ -34,7 +34,7 @@ def emodb_rows(emodb_dir):
 def test_neck_bundle_predicts_like_training(emodb_rows, byols_checkpoint, tmp_path, normalize):
     config = ExperimentConfig(name="t", tasks=("emodb -> emodb",), methods=("zero_shot",),
                               backbone="byols_neck", weights=str(byols_checkpoint),
-                              backbone_options={"normalize": normalize})
+                              normalize=normalize)
     backbone = make_backbone(config, emodb_rows)
     inputs = backbone.inputs(emodb_rows)
     assert inputs[0].shape[:2] == (1, 512)  # (1, channels, trunk frames)
