@@ -124,7 +124,8 @@ class RunSpec:
                                                  ("trade_off", self.trade_off))
                         if v is not None)
         fold = "" if self.fold is None else f" fold={self.fold}"
-        return f"{self.method.name} {self.task} n={self.n_labels}{extra} seed={self.seed}{fold}"
+        return (f"{self.method.name} {self.task} n={self.n_labels}{extra} seed={self.seed}"
+                f"{fold} [{self.test_time_info}]")
 
 
 def _weights_id(backbone: str, weights: str | None, options: dict[str, Any]) -> str | None:

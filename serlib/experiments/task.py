@@ -14,9 +14,15 @@ import pandas as pd
 from torch import Tensor
 
 from serlib.data import fold_protocol_split, label_set_classes, speaker_folds, split_id
+from serlib.errors import SplitError
 from serlib.experiments.backbones import Backbone, make_backbone
 from serlib.experiments.config import ResolvedExperiment
-from serlib.experiments.domains import Domain, label_target, load_domain
+from serlib.experiments.domains import (
+    Domain,
+    cap_per_speaker_emotion,
+    label_target,
+    load_domain,
+)
 from serlib.experiments.grid import RunSpec, target_folds
 from serlib.experiments.protocols import get_protocol
 from serlib.experiments.training import TrainingData
@@ -93,8 +99,14 @@ def prepare_task(source: str, target: str, plan: ResolvedExperiment, cache: Task
     protocol = get_protocol(config.protocol)
     for name in (source, target):
         if name not in cache.domains:
-            cache.domains[name] = load_domain(name, config, plan.profile,
-                                              progress=progress, log=log)
+            try:
+                cache.domains[name] = load_domain(name, config, plan.profile,
+                                                  progress=progress, log=log)
+            except SplitError:
+                if name != target or name == source or protocol.target_train:
+                    raise
+                # too few speakers for a split: a test-only protocol does not need one
+                cache.domains[name] = _test_only_domain(name, config, plan, progress)
     which = (source, *(str(getattr(config, k)) for k in INPUT_SETTINGS))
     if which not in cache.backbones:
         cache.backbones[which] = make_backbone(config, cache.domains[source].table)
@@ -115,6 +127,20 @@ def prepare_task(source: str, target: str, plan: ResolvedExperiment, cache: Task
     return Task(source, target, cache.domains[source].table, target_table, backbone,
                 label_set_classes(config.label_set), cache.inputs[(*which, source)],
                 cache.inputs[(*which, target)], dropped, folds)
+
+
+def _test_only_domain(name: str, config: Any, plan: ResolvedExperiment,
+                      progress: bool) -> Domain:
+    """A target domain without a speaker split (every utterance tested; ``all_test``), for
+    a corpus with too few speakers to split (the rest as :func:`load_domain`)."""
+    from serlib.data import apply_label_set, load_corpus, screen_audio
+
+    table = pd.concat([load_corpus(c.rstrip("?"), progress=progress) for c in name.split("+")],
+                      ignore_index=True)
+    screened = screen_audio(table, progress=progress)
+    table = apply_label_set(screened.kept, config.label_set, merges=config.merges)
+    table = cap_per_speaker_emotion(table, plan.profile.max_per_speaker_emotion)
+    return Domain(name, table.assign(split="test").reset_index(drop=True), screened.dropped)
 
 
 def run_target_table(task: Task, run: RunSpec) -> pd.DataFrame:

@@ -206,7 +206,7 @@ def train_method(method: Method, data: TrainingData, backbone: Backbone, recipe:
                  source_state: dict[str, torch.Tensor] | None, *, hyper: Mapping[str, Any],
                  num_classes: int, seed: int, device: str = "auto",
                  checkpoint: str | os.PathLike[str] | None = None, progress: bool = False,
-                 probes: Mapping[str, Probe] | None = None, selection: str = "target_dev",
+                 probes: Mapping[str, Probe] | None = None, selection: str = "cv",
                  n_cv_folds: int = 3) -> Trained:
     """Train ``method`` (not zero-shot) from its starting point (see ``METHODS``).
 

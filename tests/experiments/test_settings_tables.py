@@ -311,3 +311,17 @@ def test_rows_carry_labels_used_test_time_info_and_config_digest(write_config, t
         assert transfer["epochs"] == transfer["best_epoch"] >= 1
     # the source model lives in the shared cache, not beside the results
     assert list((tmp_path / "cache" / "source-models").glob("source-*.state.pt"))
+
+
+def test_all_test_protocol_scores_zero_shot_on_every_target_utterance(write_config, tmp_path,
+                                                                      monkeypatch):
+    from serlib.experiments import read_results, run_experiment
+
+    monkeypatch.setenv("SERLIB_CACHE", str(tmp_path / "cache"))
+    result = run_experiment(write_config(protocol="all_test", methods=["zero_shot", "mmd"]),
+                            "smoke", results_path=tmp_path / "r.csv", progress=False,
+                            log=None)
+    assert result.ran == 1 and not result.errors
+    assert sum("mmd trains on the target" in s for s in result.skipped) == 1
+    table = read_results(tmp_path / "r.csv")
+    assert table["n"].iloc[0] == 4 * 5 * 2  # 4 speakers x 5 emotions x 2: every one tested
