@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
-import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -45,9 +44,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from serlib.adapt.methods import METHODS, get_method, resolve_hyper
+from serlib.adapt.methods import get_method, resolve_hyper
 from serlib.config import config_from_dict, config_replace, load_config
 from serlib.errors import ConfigError
+from serlib.experiments.config_checks import (
+    MAX_EPOCHS,
+    check_axes,
+    check_budget,
+    check_finite,
+    check_label_set,
+    check_task_corpora,
+    resolve_test_time,
+    test_time_points,
+)
 from serlib.experiments.profiles import DRY_RUN, Profile, apply_profile, get_profile
 from serlib.experiments.protocols import PROTOCOLS as PROTOCOL_TABLE
 from serlib.experiments.protocols import ProtocolName, get_protocol
@@ -58,7 +67,6 @@ from serlib.experiments.test_time import (
     NORMALIZE,
     REFINE,
     TEST_TIME,
-    check_supported,
     check_test_time_point,
 )
 
@@ -77,8 +85,6 @@ NORMALIZE_MODES = TEST_TIME["normalize"].values
 REFINE_MODES = TEST_TIME["refine"].values
 #: seeds (and ``split_seed``) lie in [0, MAX_SEED]
 MAX_SEED = 2**31 - 1
-#: more epochs than this is a typo, not a recipe
-MAX_EPOCHS = 100_000
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
@@ -199,13 +205,13 @@ class ExperimentConfig:
         for key in ("tasks", "methods", "seeds"):
             if not getattr(self, key):
                 raise ConfigError(f"{where}: {key} must not be empty")
-        self._check_tasks(where)
+        check_task_corpora(self, where)
         for method in self.methods:
             get_method(method)
         get_recipe(self.recipe)
         get_protocol(self.protocol)
         get_selection(self.selection)
-        self._check_label_set(where)
+        check_label_set(self, where)
         if self.backbone is not None and self.backbone not in BACKBONE_NAMES:
             raise ConfigError(f"{where}: backbone={self.backbone!r}; use one of "
                               f"{list(BACKBONE_NAMES)} (or null: the profile's)")
@@ -236,75 +242,16 @@ class ExperimentConfig:
         for n in self.n_labels:
             if not (n == "all" or (isinstance(n, int) and not isinstance(n, bool) and n >= 0)):
                 raise ConfigError(f"{where}: n_labels entry {n!r}; use integers >= 0 or 'all'")
-        self._check_axes(where)
+        check_axes(self, where)
         for method, values in self.hyper.items():
             if not isinstance(values, Mapping):
                 raise ConfigError(f"{where}: hyper.{method} must be a mapping of "
                                   f"hyper-parameters, got {values!r}")
             for key, value in values.items():
-                _finite(value, f"{where}: hyper.{method}.{key}")
+                check_finite(value, f"{where}: hyper.{method}.{key}")
             resolve_hyper(get_method(method), values, where=f"{where}: hyper.{method}")
         for profile in self.profiles:
             get_profile(profile)
-
-    def _check_tasks(self, where: str) -> None:
-        from serlib.data import CORPORA
-
-        for task in self.tasks:
-            for side in parse_task(task):
-                if self.data != "corpora":
-                    continue
-                unknown = [c.rstrip("?") for c in side.split("+")
-                           if c.rstrip("?") not in CORPORA]
-                if unknown:
-                    raise ConfigError(f"{where}: task {task!r}: unknown corpus id(s) "
-                                      f"{unknown}; known: {sorted(CORPORA)} (or data: "
-                                      "synthetic for synthetic languages)")
-
-    def _check_label_set(self, where: str) -> None:
-        from serlib.data import LABEL_SETS
-
-        if self.label_set not in LABEL_SETS:
-            raise ConfigError(f"{where}: label_set={self.label_set!r}; use one of "
-                              f"{sorted(LABEL_SETS)}")
-
-    def _check_axes(self, where: str) -> None:
-        """``thresholds`` / ``trade_offs``: some method of the grid must take the axis, and
-        each value must be finite and valid for it (the one place these are checked)."""
-        for axis, param in (("thresholds", "threshold"), ("trade_offs", "trade_off")):
-            values = getattr(self, axis)
-            if not values:
-                continue
-            users = [m for m in self.methods if param in get_method(m).hyper]
-            if not users:
-                takers = [m for m, row in METHODS.items() if param in row.hyper]
-                raise ConfigError(f"{where}: {axis}={list(values)} but no method of the grid "
-                                  f"({list(self.methods)}) takes a {param}; methods that do: "
-                                  f"{takers} (or remove {axis})")
-            for value in values:
-                _finite(value, f"{where}: {axis}")
-                get_method(users[0]).hyper[param].check(param, value, f"{where}: {axis}")
-
-
-def _finite(value: Any, where: str) -> None:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{where}: {value!r} is not a finite number; use a finite value")
-
-
-def test_time_points(config: ExperimentConfig) -> list[dict[str, Any]]:
-    """The test-time settings of each point of the ``test_time`` axis (one point, the
-    top-level values, when the axis is empty); each point sets all four settings."""
-    base = {name: getattr(config, name) for name in TEST_TIME}
-    points = [{**base, **p} for p in config.test_time] or [base]
-    unique: list[dict[str, Any]] = []
-    for point in points:
-        if point not in unique:
-            unique.append(point)
-    return unique
-
-
-test_time_points.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
-
 
 @dataclass(frozen=True)
 class ResolvedExperiment:
@@ -404,7 +351,7 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
                               source=f"{config.name} ({base.name})")
     if config.backbone is None:
         config = dataclasses.replace(config, backbone=base.backbone(config.recipe))
-    config = _resolve_test_time(config, base)
+    config = resolve_test_time(config, base)
     prof = config_replace(base, source=f"{config.name}: train/profiles.{base.name}",
                           **{**train["profile"], **over["profile"]})
     if base.dry_run:  # a dry run caps even what the config's own overrides set
@@ -421,7 +368,7 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
             # on a CPU (a dry run checks that the GPU path runs, not what it scores)
             config = dataclasses.replace(config, backbone_options={
                 **config.backbone_options, "image_size": 64})
-    _check_budget(config.name, prof, recipe)
+    check_budget(config.name, prof, recipe)
     if seeds:  # the Python API's seeds pass the YAML path's validator
         config = config_from_dict(ExperimentConfig, {
             **{f.name: getattr(config, f.name) for f in dataclasses.fields(ExperimentConfig)},
@@ -429,40 +376,3 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
     return ResolvedExperiment(config=config, profile=prof, recipe=recipe,
                               seeds=tuple(config.seeds) if seeds else
                               (prof.seeds if prof.dry_run else tuple(config.seeds)))
-
-
-def _resolve_test_time(config: ExperimentConfig, profile: Profile) -> ExperimentConfig:
-    """Fill ``frames`` / ``normalize`` from the backbone (and the profile), then check that
-    the backbone applies every point of the ``test_time`` axis and its options."""
-    from serlib.experiments.backbones import BACKBONES
-
-    assert config.backbone is not None
-    where = f"experiment {config.name!r}"
-    backbone = BACKBONES[config.backbone]
-    backbone.check_options(config.backbone_options, where)
-    frames = config.frames or backbone.test_time_defaults["frames"]
-    normalize = config.normalize or (
-        profile.normalize if profile.normalize in backbone.test_time["normalize"]
-        else backbone.test_time_defaults["normalize"])
-    config = dataclasses.replace(config, frames=frames, normalize=normalize)
-    protocol = get_protocol(config.protocol)
-    for point in test_time_points(config):
-        check_supported(config.backbone, backbone.test_time, point, where)
-        if point["adabn"] and not protocol.target_train:
-            raise ConfigError(f"{where}: adabn needs the target's unlabelled training pool, "
-                              f"which protocol {protocol.name!r} does not have; use adabn: "
-                              "false or protocol paper / speaker_folds")
-    return config
-
-
-def _check_budget(name: str, profile: Profile, recipe: Recipe) -> None:
-    """Profile and recipe values no run could use, refused before any training."""
-    where = f"experiment {name!r} ({profile.name})"
-    for key in ("source_epochs", "adapt_epochs"):
-        value = getattr(recipe, key)
-        if not 1 <= value <= MAX_EPOCHS:
-            raise ConfigError(f"{where}: {key}={value}; use 1 to {MAX_EPOCHS}")
-    cap = profile.max_per_speaker_emotion
-    if cap is not None and cap < 1:
-        raise ConfigError(f"{where}: max_per_speaker_emotion={cap}; use 1 or more (or null: "
-                          "no cap)")

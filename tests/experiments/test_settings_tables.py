@@ -325,3 +325,24 @@ def test_all_test_protocol_scores_zero_shot_on_every_target_utterance(write_conf
     assert sum("mmd trains on the target" in s for s in result.skipped) == 1
     table = read_results(tmp_path / "r.csv")
     assert table["n"].iloc[0] == 4 * 5 * 2  # 4 speakers x 5 emotions x 2: every one tested
+
+
+def test_an_error_that_will_recur_says_so_instead_of_rerun(write_config, tmp_path,
+                                                           monkeypatch):
+    from serlib.experiments import runner
+
+    def fail(run, *args, **kwargs):
+        raise ConfigError("the weights do not fit")
+
+    monkeypatch.setattr(runner, "prepare_task", lambda *a, **k: None)
+    monkeypatch.setattr(runner, "run_one", fail)
+    said: list[str] = []
+    result = runner.run_experiment(write_config(methods=["zero_shot"]), "smoke",
+                                   results_path=tmp_path / "r.csv", progress=False,
+                                   log=said.append)
+    assert result.errors and "fails the same way again: fix the config" in result.errors[0]
+    assert "rerun to retry" not in said[-1]
+    run = expand_grid(_plan(write_config, methods=["zero_shot"]))[0][0]
+    plan = _plan(write_config, methods=["zero_shot"])
+    assert runner._error_row(run, plan, ConfigError("x"))["retry"] is False
+    assert runner._error_row(run, plan, RuntimeError("x"))["retry"] is True
