@@ -24,6 +24,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "resolve_experiment", "shipped_configs",
     ),
     "serlib.experiments.grid": ("RunSpec", "expand_grid"),
+    "serlib.experiments.protocols": ("PROTOCOLS", "Protocol", "get_protocol"),
     "serlib.experiments.recordings": ("predict_recordings",),
     "serlib.experiments.profiles": (
         "DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
@@ -37,10 +38,15 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "save_run_bundle", "train_run",
     ),
     "serlib.experiments.scaling": ("ScalingWork", "data_parallel_timing"),
+    "serlib.experiments.selection": ("SELECTIONS", "SelectionMode", "labels_used"),
+    "serlib.experiments.source_models": ("load_or_train_source_model", "source_model_dir"),
     "serlib.experiments.study": ("Study",),
     "serlib.experiments.summary": ("render_summary", "summarize_results"),
     "serlib.experiments.task": (
         "Task", "TaskCache", "prepare_task", "run_datasets", "run_target_table",
+    ),
+    "serlib.experiments.test_time": (
+        "TEST_TIME", "TEST_TIME_INFO", "TestTimeSetting", "test_time_info",
     ),
     "serlib.experiments.training": (
         "Trained", "TrainingData", "train_method", "train_source_model",

@@ -4,6 +4,14 @@ An experiment file lists the grid axes (``tasks`` source → target, ``methods``
 ``thresholds``, ``trade_offs``, ``seeds``), the data (real corpora or the synthetic corpus,
 the label set), the backbone and the paper recipe. Three mappings adjust it:
 
+- test-time settings (``frames``, ``normalize``, ``adabn``, ``refine``; one table,
+  :data:`serlib.experiments.test_time.TEST_TIME`): one value each, or the grid axis
+  ``test_time``, a list of mappings of them (``test_time: [{frames: none, normalize:
+  source}, {frames: speaker, normalize: speaker}]``: an inductive and a speaker-adapted
+  row per condition); a setting an entry leaves out takes the top-level value;
+- ``protocol`` (:data:`serlib.experiments.protocols.PROTOCOLS`) and ``selection``
+  (:data:`serlib.experiments.selection.SELECTIONS`: how a run with target labels is
+  selected, and so how many labels it uses);
 - ``hyper``: the methods' hyper-parameters, per method
   (``hyper: {mmd: {estimator: unbiased}, soft_pl: {lambda_prior: 0.5}}``); every key a
   method accepts is listed in :data:`serlib.adapt.METHODS` with its default. ``thresholds``
@@ -30,31 +38,54 @@ from __future__ import annotations
 import dataclasses
 import importlib.resources
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from serlib.adapt.methods import get_method, resolve_hyper
 from serlib.config import config_from_dict, config_replace, load_config
 from serlib.errors import ConfigError
+from serlib.experiments.config_checks import (
+    MAX_EPOCHS,
+    check_axes,
+    check_budget,
+    check_finite,
+    check_label_set,
+    check_task_corpora,
+    resolve_test_time,
+    test_time_points,
+)
 from serlib.experiments.profiles import DRY_RUN, Profile, apply_profile, get_profile
+from serlib.experiments.protocols import PROTOCOLS as PROTOCOL_TABLE
+from serlib.experiments.protocols import ProtocolName, get_protocol
 from serlib.experiments.recipes import Recipe, get_recipe
+from serlib.experiments.selection import SelectionName, get_selection
+from serlib.experiments.test_time import (
+    FRAMES,
+    NORMALIZE,
+    REFINE,
+    TEST_TIME,
+    check_test_time_point,
+)
 
-__all__ = ["BACKBONE_NAMES", "DATA_KINDS", "ExperimentConfig", "ResolvedExperiment",
-           "find_config", "load_experiment", "parse_task", "resolve_experiment",
-           "shipped_configs"]
+__all__ = ["BACKBONE_NAMES", "DATA_KINDS", "MAX_EPOCHS", "MAX_SEED", "ExperimentConfig",
+           "ResolvedExperiment", "find_config", "load_experiment", "parse_task",
+           "resolve_experiment", "shipped_configs", "test_time_points"]
 
 #: ``data`` values: real corpora under the data root, or the synthetic corpus
 DATA_KINDS = ("corpora", "synthetic")
 #: the backbones an experiment may name (``serlib.experiments.backbones`` builds them)
 BACKBONE_NAMES = ("mel_stats", "byols_embed", "small_cnn", "byols_neck", "byols", "vgg")
-#: ``protocol`` values: the paper-style 60/20/20 split, or every target speaker tested once
-PROTOCOLS = ("paper", "speaker_folds")
-#: ``normalize`` values (see serlib.features.normalize and each backbone)
-NORMALIZE_MODES = ("none", "utterance", "source", "target", "speaker")
-#: test-time refinements of the target predictions (``refine``)
-REFINE_MODES = ("none", "speaker_centroids")
+#: ``protocol`` values (kept for callers; the table is ``serlib.experiments.PROTOCOLS``)
+PROTOCOLS = tuple(PROTOCOL_TABLE)
+#: ``normalize`` and ``refine`` values (kept for callers; the table is ``TEST_TIME``)
+NORMALIZE_MODES = TEST_TIME["normalize"].values
+REFINE_MODES = TEST_TIME["refine"].values
+#: seeds (and ``split_seed``) lie in [0, MAX_SEED]
+MAX_SEED = 2**31 - 1
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
 def parse_task(task: str) -> tuple[str, str]:
@@ -94,21 +125,35 @@ class ExperimentConfig:
             ``"speaker_folds"`` (every target speaker tested exactly once: one run per fold,
             dev and the labelled subset from the other speakers; results pooled over the
             folds, see ``serlib.data.folds``). The source split is the same in both.
-        n_folds: folds of the ``speaker_folds`` protocol (None: ``default_n_folds`` of the
-            target's number of speakers).
+        n_folds: folds of the ``speaker_folds`` protocol: a number, or a mapping target →
+            number (None, or a target the mapping leaves out: ``default_n_folds`` of the
+            target's number of speakers, from the registry or the corpus on disk).
         backbone: ``small_cnn``, ``byols_neck`` (frozen cached trunk), ``byols``, ``vgg``;
             None: the profile's backbone for the recipe.
         backbone_options: keyword arguments of the backbone (e.g. ``pretrained: false``).
+        frames: whose statistics correct a frozen trunk's frames (``byols_embed``):
+            ``none`` (source statistics only), ``utterance``, ``domain`` or ``speaker``;
+            None: the backbone's default (``byols_embed``: ``speaker``, the cpu edition's).
         normalize: whose statistics standardise the backbone's inputs: ``none``,
-            ``utterance``, ``source`` (source train), ``target`` (each domain's own,
-            unlabelled) or ``speaker`` (each speaker's own, unlabelled); None: the
-            profile's. Which modes a backbone supports is in its docstring.
+            ``utterance``, ``max`` (VGG's images), ``source`` (source train), ``target``
+            (each domain's own, unlabelled) or ``speaker`` (each speaker's own,
+            unlabelled); None: the profile's if the backbone applies it, else the
+            backbone's own. A backbone declares the modes it applies
+            (``Backbone.test_time``); any other is an error when the config is read.
         adabn: re-estimate the model's BatchNorm statistics on the unlabelled target
             training utterances before testing (AdaBN; ``serlib.train.adabn``); only for
             backbones whose trained model runs BatchNorm layers (``small_cnn``, ``byols``).
         refine: ``none``, or ``speaker_centroids``: re-label each target test speaker's
             utterances by their own class centroids (SHOT's centroid pseudo-labels at test
             time, per speaker, no labels; ``serlib.adapt.speaker_centroids``).
+        test_time: a grid axis over the four test-time settings above: a list of
+            mappings, each setting some of them (the others keep their top-level value);
+            empty: one point, the top-level values.
+        selection: how a run with target labels selects its model: ``cv`` (k-fold
+            cross-validation inside its labelled utterances; the default),
+            ``source_dev`` or ``target_dev`` (a labelled target dev split, whose labels
+            then count in ``labels_used``); see ``serlib.experiments.SELECTIONS``.
+        cv_folds: the folds of ``selection: cv``.
         weights: pre-trained weights of the backbone: a local file or a registry name.
             None: the backbone's default (BYOL-S: ``$SERLIB_BYOLS_CHECKPOINT``, else the
             published d512 checkpoint; VGG16: ``$SERLIB_VGG16_WEIGHTS``, else torchvision's
@@ -124,7 +169,7 @@ class ExperimentConfig:
     tasks: tuple[str, ...]
     methods: tuple[str, ...]
     description: str = ""
-    data: str = "corpora"
+    data: Literal["corpora", "synthetic"] = "corpora"
     synthetic: str = "smoke"
     synthetic_overrides: Mapping[str, Any] = field(default_factory=dict)
     label_set: str = "agarla5"
@@ -135,13 +180,17 @@ class ExperimentConfig:
     hyper: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     seeds: tuple[int, ...] = (0, 1, 2)
     split_seed: int = 0
-    protocol: str = "paper"
-    n_folds: int | None = None
+    protocol: ProtocolName = "paper"
+    n_folds: int | Mapping[str, int] | None = None
     backbone: str | None = None
     backbone_options: Mapping[str, Any] = field(default_factory=dict)
-    normalize: str | None = None
+    frames: FRAMES | None = None
+    normalize: NORMALIZE | None = None
     adabn: bool = False
-    refine: str = "none"
+    refine: REFINE = "none"
+    test_time: tuple[Mapping[str, Any], ...] = ()
+    selection: SelectionName = "cv"
+    cv_folds: int = 3
     weights: str | None = None
     recipe: str = "agarla"
     train: Mapping[str, Any] = field(default_factory=dict)
@@ -156,42 +205,53 @@ class ExperimentConfig:
         for key in ("tasks", "methods", "seeds"):
             if not getattr(self, key):
                 raise ConfigError(f"{where}: {key} must not be empty")
-        for task in self.tasks:
-            parse_task(task)
+        check_task_corpora(self, where)
         for method in self.methods:
             get_method(method)
         get_recipe(self.recipe)
+        get_protocol(self.protocol)
+        get_selection(self.selection)
+        check_label_set(self, where)
         if self.backbone is not None and self.backbone not in BACKBONE_NAMES:
             raise ConfigError(f"{where}: backbone={self.backbone!r}; use one of "
                               f"{list(BACKBONE_NAMES)} (or null: the profile's)")
-        if self.protocol not in PROTOCOLS:
-            raise ConfigError(f"{where}: protocol={self.protocol!r}; use one of "
-                              f"{list(PROTOCOLS)}")
-        if self.n_folds is not None and self.n_folds < 3:
-            raise ConfigError(f"{where}: n_folds={self.n_folds}; use 3 or more (or null)")
-        if self.normalize is not None and self.normalize not in NORMALIZE_MODES:
-            raise ConfigError(f"{where}: normalize={self.normalize!r}; use one of "
-                              f"{list(NORMALIZE_MODES)} (or null: the profile's)")
-        if not isinstance(self.adabn, bool):
-            raise ConfigError(f"{where}: adabn={self.adabn!r}; use true or false")
-        if self.refine not in REFINE_MODES:
-            raise ConfigError(f"{where}: refine={self.refine!r}; use one of "
-                              f"{list(REFINE_MODES)}")
+        folds = self.n_folds.items() if isinstance(self.n_folds, Mapping) else \
+            [("", self.n_folds)]
+        for target, n in folds:
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 3):
+                at = f"n_folds[{target!r}]" if target else "n_folds"
+                raise ConfigError(f"{where}: {at}={n!r}; use 3 or more (or null)")
+        for key in ("seeds", "split_seed"):
+            values = self.seeds if key == "seeds" else (self.split_seed,)
+            for seed in values:
+                if isinstance(seed, bool) or not isinstance(seed, int) \
+                        or not 0 <= seed <= MAX_SEED:
+                    raise ConfigError(f"{where}: {key} entry {seed!r}; use integers in "
+                                      f"[0, {MAX_SEED}]")
+        if not _DEVICE.match(str(self.device)):
+            raise ConfigError(f"{where}: device={self.device!r}; use auto, cpu, cuda, "
+                              "cuda:N or mps")
+        for name in TEST_TIME:
+            value = getattr(self, name)
+            if value is not None:
+                TEST_TIME[name].check(value, where)
+        for i, point in enumerate(self.test_time):
+            check_test_time_point(point, f"{where}: test_time[{i}]")
+        if self.cv_folds < 2:
+            raise ConfigError(f"{where}: cv_folds={self.cv_folds}; use 2 or more")
         for n in self.n_labels:
             if not (n == "all" or (isinstance(n, int) and not isinstance(n, bool) and n >= 0)):
                 raise ConfigError(f"{where}: n_labels entry {n!r}; use integers >= 0 or 'all'")
-        for axis, param in (("thresholds", "threshold"), ("trade_offs", "trade_off")):
-            users = [m for m in self.methods if param in get_method(m).hyper] or ["hard_pl"]
-            for value in getattr(self, axis):
-                get_method(users[0]).hyper[param].check(param, value, f"{where}: {axis}")
+        check_axes(self, where)
         for method, values in self.hyper.items():
             if not isinstance(values, Mapping):
                 raise ConfigError(f"{where}: hyper.{method} must be a mapping of "
                                   f"hyper-parameters, got {values!r}")
+            for key, value in values.items():
+                check_finite(value, f"{where}: hyper.{method}.{key}")
             resolve_hyper(get_method(method), values, where=f"{where}: hyper.{method}")
         for profile in self.profiles:
             get_profile(profile)
-
 
 @dataclass(frozen=True)
 class ResolvedExperiment:
@@ -291,8 +351,7 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
                               source=f"{config.name} ({base.name})")
     if config.backbone is None:
         config = dataclasses.replace(config, backbone=base.backbone(config.recipe))
-    if config.normalize is None:
-        config = dataclasses.replace(config, normalize=base.normalize)
+    config = resolve_test_time(config, base)
     prof = config_replace(base, source=f"{config.name}: train/profiles.{base.name}",
                           **{**train["profile"], **over["profile"]})
     if base.dry_run:  # a dry run caps even what the config's own overrides set
@@ -309,6 +368,11 @@ def resolve_experiment(config: ExperimentConfig, profile: str | Profile = "smoke
             # on a CPU (a dry run checks that the GPU path runs, not what it scores)
             config = dataclasses.replace(config, backbone_options={
                 **config.backbone_options, "image_size": 64})
+    check_budget(config.name, prof, recipe)
+    if seeds:  # the Python API's seeds pass the YAML path's validator
+        config = config_from_dict(ExperimentConfig, {
+            **{f.name: getattr(config, f.name) for f in dataclasses.fields(ExperimentConfig)},
+            "seeds": list(seeds)}, source=f"{config.name}: seeds")
     return ResolvedExperiment(config=config, profile=prof, recipe=recipe,
-                              seeds=tuple(seeds) if seeds else
+                              seeds=tuple(config.seeds) if seeds else
                               (prof.seeds if prof.dry_run else tuple(config.seeds)))

@@ -1,4 +1,5 @@
-"""The grid of an experiment: one :class:`RunSpec` per method × task × labels × τ/λ × seed.
+"""The grid of an experiment: one :class:`RunSpec` per method × task × labels × τ/λ ×
+test-time point × seed (× fold).
 
 Axes a method does not use collapse (a zero-shot run has no τ and no target labels), and
 combinations a method cannot run are left out with a reason (transfer learning without
@@ -7,7 +8,12 @@ unlabelled). Each run carries its method's row of :data:`serlib.adapt.METHODS` a
 hyper-parameters fully resolved (the method's defaults, then the experiment's ``hyper``,
 then the grid axes ``thresholds`` / ``trade_offs``). Every run has a key: a hash of its
 fully resolved settings (recipe, profile, data, backbone, method, hyper-parameters, grid
-point), so a results file knows which runs it already holds.
+point), so a results file knows which runs it already holds; and a **config digest**: the
+same hash without the seed and the fold, so rows of one configuration (a condition) are
+recognised, and rows of different configurations are never pooled.
+
+The protocol (:mod:`.protocols`) decides the folds of each target and which methods can
+run; a target that cannot meet it, or a method it cannot run, is one note of the plan.
 
 Chapter: book/10_reproducing.md
 """
@@ -15,20 +21,27 @@ Chapter: book/10_reproducing.md
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from serlib.adapt.methods import Method, get_method, resolve_hyper
 from serlib.config import config_hash, config_to_dict
 from serlib.errors import ConfigError
-from serlib.experiments.config import ResolvedExperiment, parse_task
+from serlib.experiments.config import ResolvedExperiment, parse_task, test_time_points
+from serlib.experiments.protocols import (
+    get_protocol,
+    protocol_note,
+    target_fold_count,
+    target_speakers,
+)
+from serlib.experiments.test_time import test_time_info
 from serlib.experiments.weights import resolve_weights
 
 __all__ = ["RUN_FORMAT", "RunSpec", "expand_grid", "parse_shard", "shard_runs", "target_folds"]
 
 #: bumped when what a run computes changes (old results then no longer count as done)
-RUN_FORMAT = 2
+RUN_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,8 @@ class RunSpec:
         profile: the profile's name.
         settings: every other resolved setting (recipe, profile, data, backbone).
         fold: the target fold tested (``speaker_folds`` protocol), None for the paper split.
+        test_time: the run's test-time settings (``frames``, ``normalize``, ``adabn``,
+            ``refine``; see :mod:`.test_time`).
     """
 
     experiment: str
@@ -58,15 +73,30 @@ class RunSpec:
     profile: str
     settings: dict[str, Any]
     fold: int | None = None
+    test_time: dict[str, Any] = field(default_factory=dict)
+
+    def _condition(self) -> dict[str, Any]:
+        """Everything that determines the run except the experiment's name, seed and fold."""
+        return {"method": self.method.name, "hyper": self.hyper, "source": self.source,
+                "target": self.target, "n_labels": self.n_labels, "profile": self.profile,
+                "settings": self.settings, "test_time": self.test_time}
 
     @property
     def key(self) -> str:
         """The run key: a hash of everything that determines the run."""
-        return config_hash({"experiment": self.experiment, "method": self.method.name,
-                            "hyper": self.hyper, "source": self.source, "target": self.target,
-                            "n_labels": self.n_labels, "seed": self.seed,
-                            "profile": self.profile, "settings": self.settings,
-                            "fold": self.fold}, RUN_FORMAT)
+        return config_hash({**self._condition(), "experiment": self.experiment,
+                            "seed": self.seed, "fold": self.fold}, RUN_FORMAT)
+
+    @property
+    def config_digest(self) -> str:
+        """A hash of the full resolved configuration of the run except its seed and fold:
+        equal for the seeds and folds of one condition, different when anything else is."""
+        return config_hash(self._condition(), RUN_FORMAT)
+
+    @property
+    def test_time_info(self) -> str:
+        """``inductive``, ``target domain`` or ``target speaker`` (see :mod:`.test_time`)."""
+        return test_time_info(self.test_time)
 
     @property
     def threshold(self) -> float | None:
@@ -94,7 +124,8 @@ class RunSpec:
                                                  ("trade_off", self.trade_off))
                         if v is not None)
         fold = "" if self.fold is None else f" fold={self.fold}"
-        return f"{self.method.name} {self.task} n={self.n_labels}{extra} seed={self.seed}{fold}"
+        return (f"{self.method.name} {self.task} n={self.n_labels}{extra} seed={self.seed}"
+                f"{fold} [{self.test_time_info}]")
 
 
 def _weights_id(backbone: str, weights: str | None, options: dict[str, Any]) -> str | None:
@@ -113,9 +144,7 @@ def _settings(plan: ResolvedExperiment) -> dict[str, Any]:
     return {"data": c.data, "synthetic": synthetic if c.data == "synthetic" else None,
             "label_set": c.label_set, "merges": list(c.merges), "split_seed": c.split_seed,
             "backbone": c.backbone, "backbone_options": dict(c.backbone_options),
-            "normalize": c.normalize, "protocol": c.protocol, "n_folds": c.n_folds,
-            **({"adabn": True} if c.adabn else {}),
-            **({"refine": c.refine} if c.refine != "none" else {}),
+            "protocol": c.protocol, "selection": c.selection, "cv_folds": c.cv_folds,
             "weights": _weights_id(c.backbone, c.weights, dict(c.backbone_options)),
             "recipe": config_to_dict(plan.recipe),
             "profile": {k: v for k, v in config_to_dict(plan.profile).items()
@@ -145,63 +174,92 @@ def _hyper_points(method: Method, plan: ResolvedExperiment) -> list[dict[str, An
     points = [base]
     for param in method.grid:
         values = axes[param]
-        if values:
-            points = [{**p, param: method.hyper[param].check(param, v, where)}
-                      for p in points for v in values]
+        if values:  # checked when the config was read (ExperimentConfig._check_axes)
+            points = [{**p, param: float(v)} for p in points for v in values]
     return points
 
 
 def target_folds(plan: ResolvedExperiment, target: str) -> list[int | None]:
-    """The folds a task runs: ``[None]`` (paper split) or ``0 .. n_folds - 1``.
+    """The folds a task runs: ``[None]`` (no folds) or ``0 .. n_folds - 1``.
 
-    Without ``n_folds`` the count comes from the target's speakers as the corpus
-    registry (or the synthetic config) gives them, so a plan needs no data on disk.
+    The count is per target (:func:`~serlib.experiments.protocols.target_fold_count`).
+
+    Raises:
+        ConfigError: the target's speakers are unknown (not in the registry, not on disk)
+            and ``n_folds`` does not give its count.
     """
     c = plan.config
-    if c.protocol == "paper":
+    if not get_protocol(c.protocol).folds:
         return [None]
-    if c.n_folds is not None:
-        return list(range(c.n_folds))
-    from serlib.data import CORPORA, default_n_folds, synthetic_config
+    count = target_fold_count(c, target, target_speakers(c, target))
+    if count is None:
+        raise ConfigError(f"{c.name}: the number of speakers of {target!r} is unknown (not in "
+                          "the corpus registry and not on disk); put it on disk, or set "
+                          f"n_folds: {{{target}: N}} for the speaker_folds protocol")
+    return list(range(count))
 
-    if c.data == "synthetic":
-        speakers = synthetic_config(c.synthetic, **dict(c.synthetic_overrides)) \
-            .speakers_per_language
-    else:
-        ids = [t.rstrip("?") for t in target.split("+")]
-        counts = [CORPORA[i].speakers for i in ids if i in CORPORA]
-        if len(counts) != len(ids) or None in counts:
-            raise ConfigError(f"{c.name}: the number of speakers of {target!r} is unknown; "
-                              "set n_folds for the speaker_folds protocol")
-        speakers = sum(counts)  # type: ignore[arg-type]
-    return list(range(default_n_folds(int(speakers))))
+
+def _task_folds(plan: ResolvedExperiment, target: str, notes: list[str]
+                ) -> tuple[list[int | None], int | None] | None:
+    """The task's folds and fold count, or None (with a note) when the target cannot
+    meet the protocol."""
+    c = plan.config
+    protocol = get_protocol(c.protocol)
+    speakers = target_speakers(c, target)
+    if speakers is not None and speakers < protocol.min_speakers:
+        notes.append(protocol_note(protocol, target, speakers))
+        return None
+    if not protocol.folds:
+        return [None], None
+    count = target_fold_count(c, target, speakers)
+    if count is None:
+        notes.append(f"target {target!r}: its number of speakers is unknown (not in the "
+                     "corpus registry and not on disk), so its runs are left out; put it on "
+                     f"disk or set n_folds: {{{target}: N}}")
+        return None
+    return list(range(count)), count
 
 
 def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
     """Every run of the experiment, in a cache-friendly order (task, seed, method, ...).
 
     Returns:
-        ``(runs, notes)``: the runs, and one note per method whose axes left no run.
+        ``(runs, notes)``: the runs, and one note per method whose axes left no run, per
+        target that cannot meet the protocol and per method the protocol cannot run.
     """
     c = plan.config
     settings = _settings(plan)
+    protocol = get_protocol(c.protocol)
+    points = test_time_points(c)
     runs: dict[str, RunSpec] = {}
     notes: list[str] = []
     for task in c.tasks:
         source, target = parse_task(task)
-        folds = target_folds(plan, target)
+        found = _task_folds(plan, target, notes)
+        if found is None:
+            continue
+        folds, count = found
+        task_settings = {**settings, "n_folds": count}
         for seed in plan.seeds:
             for name in c.methods:
                 method = get_method(name)
+                if not protocol.runs(method):
+                    note = (f"{name} trains on the target, which protocol {protocol.name!r} "
+                            "keeps for testing only; its runs are left out")
+                    if note not in notes:
+                        notes.append(note)
+                    continue
                 labels, reason = _labels_for(method, tuple(c.n_labels))
                 if reason and reason not in notes:
                     notes.append(reason)
                 for fold in folds:
                     for n in labels:
                         for hyper in _hyper_points(method, plan):
-                            run = RunSpec(c.name, method, hyper, source, target, n, int(seed),
-                                          plan.profile.name, settings, fold)
-                            runs.setdefault(run.key, run)
+                            for point in points:
+                                run = RunSpec(c.name, method, hyper, source, target, n,
+                                              int(seed), plan.profile.name, task_settings,
+                                              fold, dict(point))
+                                runs.setdefault(run.key, run)
     return list(runs.values()), notes
 
 

@@ -10,15 +10,19 @@
 3. per task (source → target), loads the domains, splits them by speaker, computes the
    inputs once (:mod:`.task`); a task whose corpora are not on disk is skipped with a
    message;
-4. per run: trains (or reuses) the source model of its source and seed, trains the
-   method, scores it on the target and source test splits, saves a model bundle and
-   appends a row to the results CSV (atomically, after every run);
+4. per run: trains (or reuses, :mod:`.source_models`) the source model of its source and
+   seed, trains the method, applies its test-time settings (:mod:`.test_time`), scores it
+   on the target and source test splits, saves a model bundle and appends a row to the
+   results CSV (atomically, after every run). Every row says what the run knew: its
+   ``test_time_info``, ``labels_used`` (every target label, selection included) and the
+   ``config_digest`` of its configuration (equal across seeds and folds);
 5. summarises mean ± std over seeds with the chance levels (Markdown + CSV).
 
 Only an *expected* skip is a skip: a corpus that is not on disk (the whole task) or a
 split the data cannot make (:class:`~serlib.errors.SplitError`). Any other failure of a
-run is that run's **error row** (``status = "error"`` and the message); the other runs go
-on, the error rows are retried next time, and ``serlib experiment run`` exits non-zero.
+run is that run's **error row** (``status = "error"``, the message, and ``retry``: False
+when the same settings will fail the same way again, e.g. a ConfigError); the other runs
+go on, the error rows are retried next time, and ``serlib experiment run`` exits non-zero.
 
 Results go to ``$SERLIB_CACHE/results/<name>-<profile>.csv`` unless a path is given.
 
@@ -35,10 +39,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -50,17 +52,8 @@ import torch
 from torch.utils.data import ConcatDataset
 
 import serlib
-from serlib.adapt.speaker_centroids import speaker_centroid_scores
-from serlib.config import config_hash
 from serlib.data import cache_root, ensure_writable
-from serlib.errors import (
-    CacheWarning,
-    CheckpointError,
-    ChecksumError,
-    ConfigError,
-    CorpusNotFoundError,
-    SplitError,
-)
+from serlib.errors import ConfigError, CorpusNotFoundError, SplitError
 from serlib.evaluate import save_table_csv, score_predictions, score_split
 from serlib.experiments.bundles import save_model_bundle
 from serlib.experiments.config import (
@@ -69,26 +62,17 @@ from serlib.experiments.config import (
     load_experiment,
     resolve_experiment,
 )
-from serlib.experiments.grid import RUN_FORMAT, RunSpec, expand_grid, shard_runs
+from serlib.experiments.grid import RunSpec, expand_grid, shard_runs
 from serlib.experiments.profiles import Profile
+from serlib.experiments.refinement import REFINERS
 from serlib.experiments.results import append_result, read_results
+from serlib.experiments.selection import labels_used
+from serlib.experiments.source_models import load_or_train_source_model
 from serlib.experiments.summary import render_summary, save_summary, summarize_results
-from serlib.experiments.task import (
-    Task,
-    TaskCache,
-    prepare_task,
-    run_datasets,
-    run_target_table,
-)
-from serlib.experiments.training import (
-    Trained,
-    TrainingData,
-    train_method,
-    train_source_model,
-)
+from serlib.experiments.task import Task, TaskCache, prepare_task, run_datasets
+from serlib.experiments.training import Trained, TrainingData, train_method
 from serlib.experiments.weights import check_weights, resolve_weights
-from serlib.features import UtteranceDataset, eval_loader
-from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
+from serlib.features import eval_loader
 from serlib.train import Predictions, Probe, predict, reestimate_batchnorm, resolve_device
 from serlib.train.distributed import barrier, is_main_process, main_process_first
 
@@ -140,46 +124,20 @@ class ExperimentResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _source_model(run: RunSpec, task: Task, training: TrainingData, plan: ResolvedExperiment,
-                  paths: ResultPaths, *, progress: bool) -> tuple[dict[str, torch.Tensor],
-                                                                  dict[str, Any]]:
-    """The source model of the run's source and seed: trained once, then read from disk."""
-    key = config_hash(run.settings, run.source, run.seed, run.profile, RUN_FORMAT)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", run.source)
-    file = paths.models / f"source-{name}-seed{run.seed}-{key}.state.pt"
-    if file.is_file():
-        try:
-            verify_digest(file)
-            payload = load_torch_file(file, fix="it is retrained")
-            check_finite_state(payload["state"], source=f"cached source model {file}")
-            return payload["state"], payload["info"]
-        except (ChecksumError, CheckpointError, KeyError, TypeError) as err:
-            warnings.warn(f"cached source model {file} is damaged ({err}); training it again",
-                          CacheWarning, stacklevel=2)
-    start = time.perf_counter()
-    checkpoint = paths.checkpoints / f"source-{key}.ckpt"
-    trained = train_source_model(training, task.backbone, plan.recipe,
-                                 num_classes=len(task.labels), seed=run.seed,
-                                 device=plan.config.device, checkpoint=checkpoint,
-                                 progress=progress)
-    info = {**trained.selection(), "wall_time": time.perf_counter() - start}
-    state = {k: v.detach().cpu() for k, v in trained.model.state_dict().items()}
-    if is_main_process():  # under torchrun, rank 0 writes; the others wait for the file
-        write_with_digest(file, lambda tmp: torch.save({"state": state, "info": info}, tmp))
-        checkpoint.unlink(missing_ok=True)
-    barrier()
-    return state, info
+#: errors that the same settings raise again (their error rows say so, not "rerun")
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (ConfigError,)
 
 
 def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
     """The columns of a results row that describe the run (not its outcome)."""
-    return {"run_key": run.key, "experiment": run.experiment, "method": run.method.name,
+    return {"run_key": run.key, "config_digest": run.config_digest,
+            "experiment": run.experiment, "method": run.method.name,
             "source": run.source, "target": run.target, "n_labels": str(run.n_labels),
             "threshold": run.threshold, "trade_off": run.trade_off,
             "hyper": json.dumps(run.hyper, sort_keys=True), "seed": run.seed,
             "profile": run.profile, "backbone": plan.config.backbone,
-            "normalize": plan.config.normalize, "adabn": plan.config.adabn,
-            "refine": plan.config.refine,
+            **run.test_time, "test_time_info": run.test_time_info,
+            "selection": plan.config.selection,
             "protocol": plan.config.protocol,
             "fold": run.fold,
             "recipe": plan.recipe.name, "label_set": plan.config.label_set,
@@ -222,19 +180,6 @@ def _adabn(model: torch.nn.Module, training: TrainingData, plan: ResolvedExperim
                           "small_cnn or byols, or set adabn: false")
 
 
-def _refine(pred: Predictions, task: Task, run: RunSpec, test: UtteranceDataset
-            ) -> Predictions:
-    """The target predictions (with the model's features) re-labelled per test speaker
-    (``refine: speaker_centroids``): scores are cosine similarities to the speaker's refined
-    class centroids."""
-    table = run_target_table(task, run)
-    speakers = table.loc[table["split"] == "test", "speaker"].astype(str).tolist()
-    order = pred.index.tolist()  # the loader's order of the test utterances
-    feats = task.backbone.refine_features(pred, test)  # (n, dim), in that order
-    scores = speaker_centroid_scores(feats, pred.probs, [speakers[i] for i in order])
-    return Predictions(scores, pred.y, pred.feats, pred.index)
-
-
 def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPaths, *,
               progress: bool = False, probes: Mapping[str, Probe] | None = None) -> RunOutcome:
     """Train and score one run: the source model (trained once per source and seed, then
@@ -242,7 +187,8 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
     start = time.perf_counter()
     training, tests, info = run_datasets(task, run)
     num_classes = len(task.labels)
-    state, source_info = _source_model(run, task, training, plan, paths, progress=progress)
+    state, source_info = load_or_train_source_model(run, task, training, plan,
+                                                    progress=progress)
     method = run.method
     if method.unlabelled == "none":  # the pool exists, but this method does not train on it
         info["n_target_unlabelled"] = 0
@@ -258,21 +204,25 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
         trained = train_method(method, training, task.backbone, plan.recipe, state,
                                hyper=run.hyper, num_classes=num_classes, seed=run.seed,
                                device=plan.config.device, checkpoint=checkpoint,
-                               progress=progress, probes=probes)
+                               progress=progress, probes=probes,
+                               selection=plan.config.selection,
+                               n_cv_folds=plan.config.cv_folds)
         model, selection = trained.model, trained.selection()
         if is_main_process():
             checkpoint.unlink(missing_ok=True)
-    if plan.config.adabn:
+    if run.test_time.get("adabn", False):
         _adabn(model, training, plan)
-    refine = plan.config.refine == "speaker_centroids"
-    target_pred = predict(model, eval_loader(tests["target"]), with_feats=refine)
-    if refine:  # one pass: the logits come from the same features (head ∘ forward_features)
-        target_pred = _refine(target_pred, task, run, tests["target"])
+    refiner = REFINERS[run.test_time.get("refine", "none")]
+    target_pred = predict(model, eval_loader(tests["target"]), with_feats=refiner is not None)
+    if refiner is not None:  # one pass: the logits come from the same features
+        target_pred = refiner(target_pred, task, run, tests["target"])
+    used = labels_used(selection["selected_on"], info["n_target_labelled"],
+                       len(training.target_dev))
     scores = {**score_predictions(target_pred, labels=range(num_classes)),
               **score_split(model, tests["source"], num_classes=num_classes,
                             prefix="source_")}
-    row = {**_row(run, plan), "status": "ok", **info, **selection, **scores,
-           "wall_time": time.perf_counter() - start}
+    row = {**_row(run, plan), "status": "ok", **info, "labels_used": used, **selection,
+           **scores, "wall_time": time.perf_counter() - start}
     return RunOutcome(run, model, trained, row, target_pred)
 
 
@@ -316,6 +266,7 @@ def run_one(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPat
 def _error_row(run: RunSpec, plan: ResolvedExperiment, err: BaseException) -> dict[str, Any]:
     message = " | ".join(f"{type(err).__name__}: {err}".splitlines())
     return {**_row(run, plan), "status": "error", "error": message,
+            "retry": not isinstance(err, PERMANENT_ERRORS),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
@@ -380,7 +331,7 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
         try:
             with main_process_first():  # under torchrun: rank 0 caches the features first
                 task = prepare_task(run.source, run.target, plan, cache, progress=progress,
-                                    log=log)
+                                    log=log, test_time=run.test_time)
             row = run_one(run, task, plan, paths, progress=progress)
         except CorpusNotFoundError as err:
             dead_tasks.add(run.task)
@@ -392,7 +343,9 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
             say(skipped[-1])
             continue
         except Exception as err:  # a failed run is its error row; the grid goes on
-            errors.append(f"{run.describe()}: {type(err).__name__}: {err}")
+            again = (" (fails the same way again: fix the config)"
+                     if isinstance(err, PERMANENT_ERRORS) else "")
+            errors.append(f"{run.describe()}: {type(err).__name__}: {err}{again}")
             say(f"[{number}/{len(todo)}] {run.describe()}: FAILED\n"
                 + "".join(traceback.format_exception(err)).rstrip())
             if is_main_process():
@@ -417,6 +370,8 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
         save_summary(summary, paths.summary)
     say("\n" + render_summary(summary) + f"\n\nresults: {paths.results}\nsummary: {paths.summary}")
     if errors:
-        say(f"{len(errors)} run(s) FAILED (error rows in {paths.results}; rerun to retry):\n"
+        retry = "; rerun to retry the others" if any("fails the same way" not in e
+                                                      for e in errors) else ""
+        say(f"{len(errors)} run(s) FAILED (error rows in {paths.results}{retry}):\n"
             + "\n".join(f"  {e}" for e in errors))
     return ExperimentResult(mine.reset_index(drop=True), summary, paths, ran, skipped, errors)

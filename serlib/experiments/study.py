@@ -11,8 +11,9 @@ use the same speaker-independent splits, label subsets, seeds and model selectio
     mmd = study.train("mmd", n_labels=100, seed=0, hyper={"trade_off": 0.3})
     grid = study.grid(methods=["transfer", "mmd"], n_labels=[25, 100])   # every seed
 
-Source models are trained once per source and seed and kept on disk with the grid's
-results (under ``$SERLIB_CACHE/results/<name>-<profile>...``), so a chapter that asks for
+Source models are trained once per source and seed and kept on disk in the shared
+source-model cache (``$SERLIB_CACHE/source-models``, :mod:`.source_models`), keyed by the
+settings that determine them, so a chapter (or another chapter, or a grid) that asks for
 the same source model twice pays once.
 
 Chapter: book/06_cross_lingual_gap.md
@@ -84,11 +85,14 @@ class Study:
         label = self.profile.name + ("-dry-run" if self.profile.dry_run else "")
         return ResultPaths.for_experiment(self.name, label)
 
-    def task(self, target: str | None = None) -> Task:
-        """The task ``source -> target`` (default: the profile's first target), loaded once."""
+    def task(self, target: str | None = None, *,
+             test_time: Mapping[str, Any] | None = None) -> Task:
+        """The task ``source -> target`` (default: the profile's first target), loaded once
+        (``test_time``: a run's test-time settings; None: the study's)."""
         plan = self.plan()
         target = target or self.profile.targets[0]
-        return prepare_task(self.profile.source, target, plan, self._cache)
+        return prepare_task(self.profile.source, target, plan, self._cache,
+                            test_time=test_time)
 
     def run_spec(self, method: str, *, target: str | None = None, n_labels: int | str = 0,
                  seed: int = 0, hyper: Mapping[str, Any] | None = None) -> RunSpec:
@@ -112,7 +116,7 @@ class Study:
         """
         run = self.run_spec(method, target=target, n_labels=n_labels, seed=seed, hyper=hyper)
         plan = self.plan(methods=[method], targets=[run.target])
-        task = self.task(run.target)
+        task = self.task(run.target, test_time=run.test_time)
         return train_run(run, task, plan, self.paths, probes=probes)
 
     def grid(self, *, methods: Sequence[str], n_labels: Sequence[int | str] = (0,),
@@ -126,7 +130,10 @@ class Study:
                              save_models=False, **changes)
         label = self.profile.name + ("-dry-run" if self.profile.dry_run else "")
         # the study's prepared tasks serve the grid unless a change alters data or backbone
-        same_inputs = not set(changes) - {"thresholds", "trade_offs", "hyper"}
+        # (the cache keeps one backbone per input test-time setting)
+        same_inputs = not set(changes) - {"thresholds", "trade_offs", "hyper", "frames",
+                                          "normalize", "adabn", "refine", "test_time",
+                                          "selection", "cv_folds"}
         return run_experiment(config, self.profile, seeds=seeds,
                               results_path=ResultPaths.for_experiment(self.name, label).results,
                               progress=False, log=None,

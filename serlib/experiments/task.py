@@ -5,7 +5,8 @@ Chapter: book/10_reproducing.md
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +14,17 @@ import pandas as pd
 from torch import Tensor
 
 from serlib.data import fold_protocol_split, label_set_classes, speaker_folds, split_id
+from serlib.errors import SplitError
 from serlib.experiments.backbones import Backbone, make_backbone
 from serlib.experiments.config import ResolvedExperiment
-from serlib.experiments.domains import Domain, label_target, load_domain
+from serlib.experiments.domains import (
+    Domain,
+    cap_per_speaker_emotion,
+    label_target,
+    load_domain,
+)
 from serlib.experiments.grid import RunSpec, target_folds
+from serlib.experiments.protocols import get_protocol
 from serlib.experiments.training import TrainingData
 from serlib.features import UtteranceDataset, table_dataset
 
@@ -59,43 +67,80 @@ class TaskCache:
 
     Attributes:
         domains: domains (split tables, dropped files) by name.
-        backbones: backbones by source domain.
-        inputs: model inputs by ``(source domain of the backbone, domain)``.
+        backbones: backbones by ``(source domain, frames, normalize)``.
+        inputs: model inputs by ``(source domain, frames, normalize, domain)``.
     """
 
     domains: dict[str, Domain] = field(default_factory=dict)
-    backbones: dict[str, Backbone] = field(default_factory=dict)
-    inputs: dict[tuple[str, str], list[Tensor]] = field(default_factory=dict)
+    backbones: dict[tuple[str, ...], Backbone] = field(default_factory=dict)
+    inputs: dict[tuple[str, ...], list[Tensor]] = field(default_factory=dict)
+
+
+#: the test-time settings that change a backbone's inputs (the others act after training)
+INPUT_SETTINGS = ("frames", "normalize")
 
 
 def prepare_task(source: str, target: str, plan: ResolvedExperiment, cache: TaskCache, *,
-                 progress: bool = False, log: Callable[[str], None] | None = None) -> Task:
+                 progress: bool = False, log: Callable[[str], None] | None = None,
+                 test_time: Mapping[str, Any] | None = None) -> Task:
     """Load both domains, make the backbone of the source, compute the inputs (all once).
+
+    Args:
+        test_time: the run's test-time settings (``RunSpec.test_time``); None: the
+            config's. ``frames`` and ``normalize`` choose the backbone and its inputs.
 
     Raises:
         CorpusNotFoundError: a corpus of either domain is not on disk.
     """
+    config = plan.config
+    if test_time:
+        config = dataclasses.replace(config, **{k: test_time[k] for k in INPUT_SETTINGS
+                                                if k in test_time})
+    protocol = get_protocol(config.protocol)
     for name in (source, target):
         if name not in cache.domains:
-            cache.domains[name] = load_domain(name, plan.config, plan.profile,
-                                              progress=progress, log=log)
-    if source not in cache.backbones:
-        cache.backbones[source] = make_backbone(plan.config, cache.domains[source].table)
-    backbone = cache.backbones[source]
+            try:
+                cache.domains[name] = load_domain(name, config, plan.profile,
+                                                  progress=progress, log=log)
+            except SplitError:
+                if name != target or name == source or protocol.target_train:
+                    raise
+                # too few speakers for a split: a test-only protocol does not need one
+                cache.domains[name] = _test_only_domain(name, config, plan, progress)
+    which = (source, *(str(getattr(config, k)) for k in INPUT_SETTINGS))
+    if which not in cache.backbones:
+        cache.backbones[which] = make_backbone(config, cache.domains[source].table)
+    backbone = cache.backbones[which]
     for name in (source, target):
-        if (source, name) not in cache.inputs:
-            cache.inputs[(source, name)] = backbone.inputs(cache.domains[name].table,
+        if (*which, name) not in cache.inputs:
+            cache.inputs[(*which, name)] = backbone.inputs(cache.domains[name].table,
                                                            progress=progress)
     dropped = len(cache.domains[source].dropped) + (
         len(cache.domains[target].dropped) if target != source else 0)
     target_table = cache.domains[target].table
     folds = None
-    if plan.config.protocol == "speaker_folds":
+    if protocol.folds:
         folds = speaker_folds(target_table, n_folds=len(target_folds(plan, target)),
-                              seed=plan.config.split_seed)
+                              seed=config.split_seed)
+    if not protocol.target_train:  # every target utterance is a test utterance
+        target_table = target_table.assign(split="test")
     return Task(source, target, cache.domains[source].table, target_table, backbone,
-                label_set_classes(plan.config.label_set), cache.inputs[(source, source)],
-                cache.inputs[(source, target)], dropped, folds)
+                label_set_classes(config.label_set), cache.inputs[(*which, source)],
+                cache.inputs[(*which, target)], dropped, folds)
+
+
+def _test_only_domain(name: str, config: Any, plan: ResolvedExperiment,
+                      progress: bool) -> Domain:
+    """A target domain without a speaker split (every utterance tested; ``all_test``), for
+    a corpus with too few speakers to split (the rest as :func:`load_domain`)."""
+    from serlib.data import apply_label_set, load_corpus, screen_audio
+
+    table = pd.concat([load_corpus(c.rstrip("?"), progress=progress) for c in name.split("+")],
+                      ignore_index=True)
+    screened = screen_audio(table, progress=progress)
+    table = apply_label_set(screened.kept, config.label_set, merges=config.merges)
+    table = cap_per_speaker_emotion(table, plan.profile.max_per_speaker_emotion)
+    return Domain(name, table.assign(split="test").reset_index(drop=True), screened.dropped)
 
 
 def run_target_table(task: Task, run: RunSpec) -> pd.DataFrame:

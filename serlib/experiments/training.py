@@ -6,10 +6,13 @@ row of :data:`serlib.adapt.METHODS` says which applies):
 
 - the source model (and zero-shot, which is the source model) is selected on the
   **source dev** split;
-- a method that trains on target labels (``n_labels > 0``) is selected on the labelled,
-  speaker-disjoint **target dev** split; a method without target labels on source dev.
+- a method without target labels is selected on source dev;
+- a method that trains on target labels (``n_labels > 0``) is selected by the experiment's
+  ``selection`` (:mod:`.selection`): ``cv`` (cross-validation inside the labelled
+  utterances, then a refit on all of them), ``source_dev`` or ``target_dev`` (a labelled,
+  speaker-disjoint target dev split, whose labels then count).
 
-Each result records which split selected it (``selected_on``).
+Each result records how it was selected (``selected_on``).
 
 Chapter: book/10_reproducing.md
 """
@@ -18,23 +21,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
 from serlib.adapt import Method, build_step, supervised_step
-from serlib.errors import SplitError
+from serlib.errors import ConfigError, SplitError
 from serlib.evaluate import uar_selection
 from serlib.experiments.backbones import Backbone
 from serlib.experiments.recipes import Recipe
+from serlib.experiments.selection import get_selection
 from serlib.features import UtteranceDataset, eval_loader, make_loader
 from serlib.train import FitResult, Probe, StepFn, fit
 
-__all__ = ["Trained", "TrainingData", "train_loaders", "train_method", "train_source_model"]
+__all__ = ["Trained", "TrainingData", "cv_folds", "train_loaders", "train_method",
+           "train_source_model"]
 
 
 @dataclass
@@ -68,9 +74,13 @@ class Trained:
 
     model: nn.Module
     result: FitResult
+    chosen: dict[str, Any] | None = None
 
     def selection(self) -> dict[str, Any]:
-        """``selected_on``, ``best_epoch``, ``dev_uar`` (the best score) and ``epochs``."""
+        """``selected_on``, ``best_epoch``, ``dev_uar`` (the best score) and ``epochs``
+        (cross-validation: the chosen epoch count and the mean fold score)."""
+        if self.chosen is not None:
+            return dict(self.chosen)
         r = self.result
         return {"selected_on": r.selected_on, "best_epoch": r.best_epoch,
                 "dev_uar": r.best_score, "epochs": len(r.epochs)}
@@ -113,21 +123,68 @@ def train_loaders(method: Method, data: TrainingData, backbone: Backbone, recipe
 
 
 def _fit(model: nn.Module, step_fn: StepFn, loaders: dict[str, DataLoader], *, recipe: Recipe,
-         backbone: Backbone, stage: str, seed: int, dev: UtteranceDataset, selected_on: str,
-         device: str,
+         backbone: Backbone, stage: str, seed: int, dev: UtteranceDataset | None,
+         selected_on: str, device: str,
          checkpoint: str | os.PathLike[str] | None, progress: bool,
          extras: Mapping[str, nn.Module] | None = None,
-         probes: Mapping[str, Probe] | None = None) -> Trained:
-    """Fit with the recipe's config for ``stage``; select on ``dev``."""
+         probes: Mapping[str, Probe] | None = None,
+         num_epochs: int | None = None, patience: bool = True) -> Trained:
+    """Fit with the recipe's config for ``stage``; select on ``dev`` (None: keep the last
+    epoch of ``num_epochs``)."""
     config = dataclasses.replace(recipe.train_config(stage, seed=seed, device=device),
                                  threads=backbone.train_threads)
+    if num_epochs is not None:
+        config = dataclasses.replace(config, num_epochs=num_epochs)
+    if not patience:
+        config = dataclasses.replace(config, patience=None)
     if config.steps_per_epoch is None:  # one pass over the largest training set
         config = dataclasses.replace(config,
                                      steps_per_epoch=max(len(x) for x in loaders.values()))
     result = fit(model, step_fn, loaders, config=config,
-                 selection=uar_selection(dev, selected_on), progress=progress,
-                 checkpoint_path=checkpoint, extras=extras, probes=probes)
+                 selection=None if dev is None else uar_selection(dev, selected_on),
+                 progress=progress, checkpoint_path=checkpoint, extras=extras, probes=probes)
     return Trained(model, result)
+
+
+def _subset(dataset: UtteranceDataset, rows: np.ndarray) -> UtteranceDataset:
+    return UtteranceDataset([dataset.feats[i] for i in rows], dataset.labels[rows].tolist())
+
+
+def cv_folds(n: int, k: int, seed: int) -> list[np.ndarray]:
+    """``k`` disjoint validation folds of ``n`` utterances (seeded; sizes differ by one).
+
+    Example:
+        >>> [len(f) for f in cv_folds(10, 3, seed=0)]
+        [4, 3, 3]
+    """
+    order = np.random.default_rng(seed).permutation(n)
+    return [np.sort(order[i::k]) for i in range(k)]
+
+
+def _cross_validated(build: Callable[[TrainingData, UtteranceDataset | None, int | None,
+                                      bool], Trained],
+                     data: TrainingData, *, k: int, seed: int, max_epochs: int) -> Trained:
+    """Pick the epoch count by k-fold cross-validation inside ``data.target_labelled``
+    (every fold trains on the others, scores each epoch on its own), then train on all
+    of them for that many epochs. Labels outside the labelled subset are never read."""
+    labelled = data.target_labelled
+    k = min(k, len(labelled))
+    if k < 2:
+        raise SplitError(f"selection cv needs at least 2 labelled target utterances, got "
+                         f"{len(labelled)}; use more n_labels or selection: source_dev")
+    curves = []
+    for rows in cv_folds(len(labelled), k, seed):
+        rest = np.setdiff1d(np.arange(len(labelled)), rows)
+        fold = dataclasses.replace(data, target_labelled=_subset(labelled, rest))
+        trained = build(fold, _subset(labelled, rows), None, True)
+        curves.append(trained.result.epochs["dev_score"].to_numpy(dtype=float))
+    length = min(len(c) for c in curves)
+    mean = np.mean([c[:length] for c in curves], axis=0)  # (epochs,)
+    best = int(np.argmax(mean)) + 1
+    final = build(data, None, min(best, max_epochs), False)
+    final.chosen = {"selected_on": "cv", "best_epoch": best, "dev_uar": float(mean[best - 1]),
+                    "epochs": best}
+    return final
 
 
 def train_source_model(data: TrainingData, backbone: Backbone, recipe: Recipe, *,
@@ -149,7 +206,8 @@ def train_method(method: Method, data: TrainingData, backbone: Backbone, recipe:
                  source_state: dict[str, torch.Tensor] | None, *, hyper: Mapping[str, Any],
                  num_classes: int, seed: int, device: str = "auto",
                  checkpoint: str | os.PathLike[str] | None = None, progress: bool = False,
-                 probes: Mapping[str, Probe] | None = None) -> Trained:
+                 probes: Mapping[str, Probe] | None = None, selection: str = "cv",
+                 n_cv_folds: int = 3) -> Trained:
     """Train ``method`` (not zero-shot) from its starting point (see ``METHODS``).
 
     Args:
@@ -165,21 +223,39 @@ def train_method(method: Method, data: TrainingData, backbone: Backbone, recipe:
         checkpoint: the fit checkpoint (resume after a crash).
         progress: show progress bars.
         probes: per-epoch probes handed to ``fit`` (e.g. pseudo-label quality).
+        selection: how a run with target labels is selected (:mod:`.selection`).
+        n_cv_folds: folds of ``selection="cv"``.
 
     Raises:
         SplitError: the method's data is missing (e.g. no unlabelled utterances).
     """
-    model = backbone.new_model(num_classes, seed)
-    if method.start == "source":
-        if source_state is None:
-            raise ValueError(f"{method.name} starts from the source model: pass source_state")
-        model.load_state_dict(source_state)
-    loaders = train_loaders(method, data, backbone, recipe, seed)
-    unlabelled = eval_loader(data.target_unlabelled) if "unlabelled" in loaders else None
-    step = build_step(method, model, hyper=hyper, unlabelled_loader=unlabelled)
-    uses_labels = "target" in loaders
+    mode = get_selection(selection)
+    if method.start == "source" and source_state is None:
+        raise ValueError(f"{method.name} starts from the source model: pass source_state")
     stage = "source" if method.start == "pretrained" else "adapt"
-    return _fit(model, step, loaders, recipe=recipe, backbone=backbone, stage=stage, seed=seed,
-                dev=data.target_dev if uses_labels else data.source_dev,
-                selected_on=method.selected_on(uses_labels), device=device,
-                checkpoint=checkpoint, progress=progress, extras=step.state, probes=probes)
+
+    def build(part: TrainingData, dev: UtteranceDataset | None, epochs: int | None,
+              fold: bool, selected_on: str = "cv") -> Trained:
+        """One fit; ``fold``: a cross-validation fold (no checkpoint, no early stopping,
+        no probes: its whole curve is wanted)."""
+        model = backbone.new_model(num_classes, seed)
+        if method.start == "source":
+            model.load_state_dict(source_state)  # type: ignore[arg-type]
+        loaders = train_loaders(method, part, backbone, recipe, seed)
+        unlabelled = eval_loader(part.target_unlabelled) if "unlabelled" in loaders else None
+        step = build_step(method, model, hyper=hyper, unlabelled_loader=unlabelled)
+        return _fit(model, step, loaders, recipe=recipe, backbone=backbone, stage=stage,
+                    seed=seed, dev=dev, selected_on=selected_on, device=device,
+                    checkpoint=None if fold else checkpoint, progress=progress and not fold,
+                    extras=step.state, probes=None if fold else probes,
+                    num_epochs=epochs, patience=not fold)
+
+    if len(data.target_labelled) == 0:  # no target label: the source dev split selects
+        return build(data, data.source_dev, None, False, "source_dev")
+    if mode.retrains:
+        if n_cv_folds < 2:
+            raise ConfigError(f"cv_folds={n_cv_folds}; use 2 or more")
+        max_epochs = recipe.train_config(stage, seed=seed).num_epochs
+        return _cross_validated(build, data, k=n_cv_folds, seed=seed, max_epochs=max_epochs)
+    dev = data.target_dev if mode.target_dev_labels else data.source_dev
+    return build(data, dev, None, False, mode.name)

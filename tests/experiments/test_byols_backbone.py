@@ -34,7 +34,7 @@ def emodb_rows(emodb_dir):
 def test_neck_bundle_predicts_like_training(emodb_rows, byols_checkpoint, tmp_path, normalize):
     config = ExperimentConfig(name="t", tasks=("emodb -> emodb",), methods=("zero_shot",),
                               backbone="byols_neck", weights=str(byols_checkpoint),
-                              backbone_options={"normalize": normalize})
+                              normalize=normalize)
     backbone = make_backbone(config, emodb_rows)
     inputs = backbone.inputs(emodb_rows)
     assert inputs[0].shape[:2] == (1, 512)  # (1, channels, trunk frames)
@@ -52,3 +52,19 @@ def test_neck_bundle_predicts_like_training(emodb_rows, byols_checkpoint, tmp_pa
     probs = torch.tensor(from_files[["anger", "fear", "happiness", "neutral", "sadness"]]
                          .to_numpy(), dtype=torch.float32)
     assert torch.allclose(probs, cached.probs, atol=1e-4)
+
+
+@pytest.mark.parametrize(("frames", "inductive"), [("none", True), ("utterance", True),
+                                                   ("domain", False), ("speaker", False)])
+def test_embed_frames_option_decides_whether_an_utterance_sees_the_others(
+        emodb_rows, byols_checkpoint, frames, inductive):
+    """An inductive frame correction embeds a recording the same alone or among others."""
+    config = ExperimentConfig(name="t", tasks=("emodb -> emodb",), methods=("zero_shot",),
+                              backbone="byols_embed", weights=str(byols_checkpoint),
+                              frames=frames, normalize="none")
+    backbone = make_backbone(config, emodb_rows)
+    rows = emodb_rows.iloc[7:].reset_index(drop=True)
+    rows["speaker"] = "one"  # several utterances of the same speaker
+    together = backbone.embed(rows, progress=False)  # (3, dim)
+    alone = backbone.embed(rows.iloc[:1], progress=False)  # (1, dim)
+    assert torch.allclose(together[0], alone[0], atol=1e-5) == inductive

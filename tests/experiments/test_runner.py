@@ -21,7 +21,7 @@ def test_tiny_experiment_writes_rows_and_resumes(write_config, tmp_path):
     assert list(table.columns) == list(RESULT_COLUMNS) and len(table) == 3
     rows = table.set_index("method")
     assert rows.loc["zero_shot", "selected_on"] == "source_dev"
-    assert rows.loc["transfer", "selected_on"] == "target_dev"  # uses target labels
+    assert rows.loc["transfer", "selected_on"] == "cv"  # uses target labels: cross-validated
     assert rows.loc["hard_pl", "n_target_labelled"] == 4
     assert rows.loc["hard_pl", "n_target_unlabelled"] > 0
     assert rows.loc["transfer", "n_target_unlabelled"] == 0  # the pool exists, unused
@@ -215,9 +215,10 @@ def test_refine_must_be_a_known_mode(write_config):
 def test_adabn_on_a_backbone_without_batchnorm_is_a_config_error(write_config, tmp_path):
     config = write_config(adabn=True, backbone="mel_stats", backbone_options={"hidden": 8},
                           methods=["zero_shot"])
-    result = run_experiment(config, "smoke", results_path=tmp_path / "b.csv", progress=False,
-                            log=None)
-    assert result.errors and "BatchNorm" in str(read_results(tmp_path / "b.csv")["error"][0])
+    with pytest.raises(ConfigError, match="adabn=True is not applied by backbone 'mel_stats'"):
+        run_experiment(config, "smoke", results_path=tmp_path / "b.csv", progress=False,
+                       log=None)
+    assert not (tmp_path / "b.csv").exists()  # refused before any run
 
 
 def test_summary_does_not_depend_on_the_order_of_the_results_rows(write_config, tmp_path):

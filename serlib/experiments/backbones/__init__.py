@@ -3,7 +3,7 @@
 One backbone per module, all implementing :class:`~.base.Backbone`:
 
 - ``mel_stats``: log-mel band statistics + a small classifier (smoke; seconds per run);
-- ``byols_embed``: frozen pre-trained BYOL-S embeddings, corrected per speaker, + a small
+- ``byols_embed``: frozen pre-trained BYOL-S embeddings, frame-corrected (``frames``), + a small
   classifier (cpu; about a second per run);
 - ``small_cnn``: the SmallCNN on utterance-normalised log-mels (random init);
 - ``byols_neck``: BYOL-S with its conv trunk frozen and cached: the ``fc`` neck and the

@@ -12,16 +12,24 @@ backbone uses them, come from the **source train** split). It gives
 - :meth:`Backbone.refine_features`: the representation that test-time refinement
   (``refine: speaker_centroids``) clusters.
 
+Each backbone class declares what it supports, so a config is checked before any data is
+read: ``test_time`` (the values of each test-time setting it applies, see
+:mod:`serlib.experiments.test_time`), ``test_time_defaults`` (what it applies when the
+config leaves a setting null) and ``option_names`` (its ``backbone_options``; checked by
+:meth:`Backbone.check_options`).
+
 Chapter: book/10_reproducing.md
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 from torch import Tensor, nn
 
+from serlib.errors import ConfigError
 from serlib.features import MelConfig, UtteranceDataset
 
 if TYPE_CHECKING:
@@ -46,11 +54,31 @@ class Backbone:
     """
 
     name = "backbone"
+    #: test-time setting → the values this backbone applies (the first is not special)
+    test_time: ClassVar[Mapping[str, tuple[Any, ...]]] = {
+        "frames": ("none",), "normalize": ("none",), "adabn": (False,),
+        "refine": ("none", "speaker_centroids")}
+    #: what the backbone applies when the config leaves a setting null
+    test_time_defaults: ClassVar[Mapping[str, Any]] = {"frames": "none", "normalize": "none"}
+    #: the ``backbone_options`` keys it accepts
+    option_names: ClassVar[tuple[str, ...]] = ()
     supports_crops = True  # random crops in training (False: one cached view per utterance)
     train_threads: int | None = None  # CPU threads while training (None: torch's setting)
     mel_config: MelConfig
     norm_stats: dict[str, Any] | None = None
     time_stride: int = 1
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any], where: str) -> None:
+        """Refuse ``backbone_options`` the backbone does not take (before any data is read).
+
+        Raises:
+            ConfigError: naming the unknown keys and the accepted ones.
+        """
+        unknown = sorted(set(options) - set(cls.option_names))
+        if unknown:
+            raise ConfigError(f"{where}: backbone {cls.name}: unknown backbone_options "
+                              f"{unknown}; it accepts {list(cls.option_names)}")
 
     @property
     def frames_per_second(self) -> float:

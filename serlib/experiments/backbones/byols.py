@@ -1,6 +1,6 @@
 """BYOL-S fine-tuned on standardised log-mels (Agarla et al., 2024; the full profile).
 
-BYOL-S expects standardised log-mels. ``backbone_options.normalize`` chooses how:
+BYOL-S expects standardised log-mels. The experiment's ``normalize`` chooses how:
 
 - ``"utterance"`` (default): every spectrogram is standardised by its own mean and standard
   deviation, as Agarla et al. do (Sec. 5.2). It needs no statistics of any data set and
@@ -17,7 +17,8 @@ Chapter: book/04_source_models.md
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pandas as pd
 import torch
@@ -38,7 +39,7 @@ from serlib.models import BYOLSClassifier, BYOLSEncoder, load_byols_encoder
 
 __all__ = ["NORMALIZE", "ByolsBackbone"]
 
-#: ``backbone_options.normalize`` values of the BYOL-S backbones
+#: ``normalize`` values of the BYOL-S backbones
 NORMALIZE = ("utterance", "source")
 
 
@@ -46,13 +47,27 @@ class ByolsBackbone(Backbone):
     """BYOL-S + linear head on standardised log-mels (``backbone_options: {freeze: ...}``)."""
 
     name = "byols"
+    test_time: ClassVar[Mapping[str, tuple[Any, ...]]] = {
+        **Backbone.test_time, "normalize": NORMALIZE, "adabn": (False, True)}
+    test_time_defaults: ClassVar[Mapping[str, Any]] = {"frames": "none",
+                                                       "normalize": "utterance"}
+    option_names: ClassVar[tuple[str, ...]] = ("freeze",)
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any], where: str) -> None:
+        if "normalize" in options:
+            raise ConfigError(f"{where}: backbone_options.normalize is now the experiment's "
+                              f"`normalize:` key; write normalize: {options['normalize']} "
+                              f"(one of {list(NORMALIZE)})")
+        super().check_options(options, where)
+        if options.get("freeze", False) not in (False, True, "trunk"):
+            raise ConfigError(f"{where}: backbone_options.freeze={options['freeze']!r}; use "
+                              "false, 'trunk' or true")
 
     def __init__(self, config: ExperimentConfig, source_table: pd.DataFrame) -> None:
+        self.check_options(config.backbone_options, "experiment")
         self.options = dict(config.backbone_options)
-        normalize = self.options.get("normalize", "utterance")
-        if normalize not in NORMALIZE:
-            raise ConfigError(f"backbone_options.normalize={normalize!r}: use one of "
-                              f"{list(NORMALIZE)}")
+        normalize = config.normalize or "utterance"
         weights = resolve_weights(config.backbone or self.name, config.weights, self.options)
         self.encoder: BYOLSEncoder = load_byols_encoder(weights, progress=False)
         self.freeze = self.options.get("freeze", False)  # False, "trunk" or True

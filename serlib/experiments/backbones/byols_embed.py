@@ -1,4 +1,4 @@
-"""Frozen BYOL-S utterance embeddings, corrected per speaker (the cpu profile's backbone).
+"""Frozen BYOL-S utterance embeddings with frame correction (the cpu profile's backbone).
 
 The cpu profile trains only a small classifier (:class:`~serlib.models.EmbeddingClassifier`,
 by default a low-rank linear one: ``Linear(1024, 64)``, dropout, ``Linear(64, 5)``) on
@@ -6,9 +6,12 @@ embeddings computed once per utterance (:class:`~serlib.models.BYOLSEmbedder`):
 
 1. log-mels standardised per utterance (Agarla et al., Sec. 5.2), through the frozen conv
    trunk of the pre-trained BYOL-S (cached on disk: :func:`~serlib.features.cached_trunk_features`);
-2. each **speaker's** trunk frames re-standardised with their own statistics and mapped
-   onto those of the source training frames (no labels used; transductive, like the
-   ``speaker`` normalisation of :mod:`.embedding`);
+2. the experiment's ``frames`` option: trunk frames re-standardised with the statistics of
+   a group and mapped onto those of the source training frames (no labels used): ``none``
+   (no correction: source statistics only, inductive), ``utterance`` (each recording's
+   own, inductive), ``domain`` (the domain's frames as a whole) or ``speaker`` (each
+   speaker's own utterances; the default, which the cpu edition of the book has always
+   used: test-time information ``target speaker``);
 3. BYOL-S's first ``fc`` layer (frozen), then the mean and standard deviation over frames;
 4. the experiment's ``normalize`` option on the embeddings (the cpu profile: ``speaker``).
 
@@ -23,7 +26,8 @@ Chapter: book/04_source_models.md
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pandas as pd
 import torch
@@ -50,8 +54,14 @@ class ByolsEmbedBackbone(EmbeddingBackbone):
     """Cached BYOL-S trunk → per-speaker frame correction → ``fc`` layer 1 → mean + std."""
 
     name = "byols_embed"
+    test_time: ClassVar[Mapping[str, tuple[Any, ...]]] = {
+        **EmbeddingBackbone.test_time, "frames": ("none", "utterance", "domain", "speaker")}
+    #: per-speaker frames and embeddings: the cpu edition's numbers (target speaker)
+    test_time_defaults: ClassVar[Mapping[str, Any]] = {"frames": "speaker",
+                                                       "normalize": "speaker"}
 
     def __init__(self, config: ExperimentConfig, source_table: pd.DataFrame) -> None:
+        self.frames = config.frames or self.test_time_defaults["frames"]
         weights = resolve_weights(config.backbone or self.name, config.weights,
                                   dict(config.backbone_options))
         self.embedder = BYOLSEmbedder(load_byols_encoder(weights, progress=False))
@@ -77,9 +87,10 @@ class ByolsEmbedBackbone(EmbeddingBackbone):
                 self._frames[str(path)] = f[0].T.float()  # (1, c, frames/8) -> (frames/8, c)
         return [self._frames[p] for p in paths]
 
-    def embed_groups(self, table: pd.DataFrame, groups: list[str], *,
+    def embed_groups(self, table: pd.DataFrame, groups: list[str] | None, *,
                      progress: bool = False) -> Tensor:
-        """Embeddings with each group's frames corrected by the group's statistics.
+        """Embeddings with each group's frames corrected by the group's statistics
+        (``groups=None``: no correction, the source statistics for every row).
 
         Shape:
             returns (len(table), 2 d).
@@ -87,25 +98,39 @@ class ByolsEmbedBackbone(EmbeddingBackbone):
         frames = self._trunk(table, progress)
         out = torch.empty(len(table), self.dim)
         rows_of: dict[str, list[int]] = {}
-        for i, g in enumerate(groups):
+        for i, g in enumerate(groups if groups is not None else ["all"] * len(table)):
             rows_of.setdefault(g, []).append(i)
+        source = (self.embedder.source_mean, self.embedder.source_std)
         with torch.no_grad():
             for rows in rows_of.values():
                 h = torch.cat([frames[i] for i in rows])  # (group's frames, trunk_dim)
-                f = self.embedder.neck(h, *_stats(h))  # (group's frames, d): one call
+                stats = source if groups is None else _stats(h)
+                f = self.embedder.neck(h, *stats)  # (group's frames, d): one call
                 for i, part in zip(rows, f.split([len(frames[i]) for i in rows]), strict=True):
                     out[i] = mean_std_pool(part[None])[0]  # (1, frames/8, d) -> (2 d,)
         return out
 
+    def frame_groups(self, table: pd.DataFrame) -> list[str] | None:
+        """The groups whose statistics correct the frames (``frames`` option; None: none)."""
+        if self.frames == "speaker":
+            return [str(s) for s in table["speaker"]]
+        if self.frames == "domain":
+            return ["domain"] * len(table)
+        if self.frames == "utterance":
+            return [str(p) for p in table["path"]]
+        return None
+
     def embed(self, table: pd.DataFrame, *, progress: bool) -> Tensor:
-        return self.embed_groups(table, [str(s) for s in table["speaker"]], progress=progress)
+        return self.embed_groups(table, self.frame_groups(table), progress=progress)
 
     def bundle_embed(self, table: pd.DataFrame) -> Tensor:
-        return self.embed_groups(table, ["domain"] * len(table))
+        return self.embed_groups(table, None if self.frames == "none"
+                                 else ["domain"] * len(table))
 
     def front(self, target_table: pd.DataFrame | None = None) -> tuple[nn.Module, dict[str, Any]]:
         front = copy.deepcopy(self.embedder)
-        if target_table is not None:  # the target domain's frame statistics, as a whole
+        if target_table is not None and self.frames != "none":
+            # the target domain's frame statistics, as a whole
             mean, std = _stats(torch.cat(self._trunk(target_table)))
             front.set_statistics(mean, std, self.embedder.source_mean,
                                  self.embedder.source_std)

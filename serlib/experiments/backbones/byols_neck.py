@@ -11,7 +11,8 @@ Chapter: book/04_source_models.md
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pandas as pd
 import torch
@@ -29,6 +30,9 @@ class ByolsNeckBackbone(ByolsBackbone):
 
     name = "byols_neck"
     time_stride = 8  # the trunk pools time by 8
+    #: the trunk (and its BatchNorm layers) is frozen and cached: no AdaBN
+    test_time: ClassVar[Mapping[str, tuple[Any, ...]]] = {**ByolsBackbone.test_time,
+                                                          "adabn": (False,)}
 
     def inputs(self, table: pd.DataFrame, *, progress: bool = False) -> list[Tensor]:
         return cached_trunk_features(table, self.encoder, self.mel_config, stats=self.stats,

@@ -21,13 +21,13 @@ Chapter: book/09_beyond.md
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from serlib.errors import ConfigError
 from serlib.experiments.backbones.base import Backbone
 from serlib.experiments.config import ExperimentConfig
 from serlib.features import UtteranceDataset, normalize_embeddings
@@ -48,16 +48,14 @@ class EmbeddingBackbone(Backbone):
 
     supports_crops = False  # one cached view per utterance: no random crops in training
     train_threads = 1  # a head this small trains several times faster on one thread
-    extra_options: tuple[str, ...] = ()
+    option_names: ClassVar[tuple[str, ...]] = CLASSIFIER_OPTIONS
+    test_time: ClassVar[Mapping[str, tuple[Any, ...]]] = {
+        **Backbone.test_time, "normalize": ("none", "utterance", "source", "target", "speaker")}
+    test_time_defaults: ClassVar[Mapping[str, Any]] = {"frames": "none", "normalize": "source"}
 
     def __init__(self, config: ExperimentConfig, source_table: pd.DataFrame) -> None:
-        options = dict(config.backbone_options)
-        allowed = (*CLASSIFIER_OPTIONS, *self.extra_options)
-        unknown = sorted(set(options) - set(allowed))
-        if unknown:
-            raise ConfigError(f"backbone {self.name}: unknown backbone_options {unknown}; it "
-                              f"accepts {list(allowed)}")
-        self.options = options
+        self.check_options(config.backbone_options, "experiment")
+        self.options = dict(config.backbone_options)
         self.normalize = config.normalize or "source"
         self.source_stats: tuple[Tensor, Tensor] | None = None
         if self.normalize == "source":

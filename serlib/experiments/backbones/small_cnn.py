@@ -5,7 +5,9 @@ Chapter: book/06_cross_lingual_gap.md
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pandas as pd
 import torch
@@ -24,6 +26,14 @@ class SmallCNNBackbone(Backbone):
     are its keyword arguments, e.g. ``{embed_dim: 32}``)."""
 
     name = "small_cnn"
+    #: log-mels standardised per utterance (``mel_preset("agarla")``); BatchNorm layers
+    test_time: ClassVar[Mapping[str, tuple[Any, ...]]] = {
+        **Backbone.test_time, "normalize": ("utterance",), "adabn": (False, True)}
+    test_time_defaults: ClassVar[Mapping[str, Any]] = {"frames": "none",
+                                                       "normalize": "utterance"}
+    #: SmallCNN's keyword arguments (read from its signature)
+    option_names: ClassVar[tuple[str, ...]] = tuple(
+        p for p in inspect.signature(SmallCNN).parameters if p not in ("num_classes", "n_mels"))
 
     def __init__(self, config: ExperimentConfig, source_table: pd.DataFrame) -> None:
         self.mel_config = mel_preset("agarla")

@@ -10,13 +10,13 @@ Chapter: book/04_source_models.md
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from serlib.errors import ConfigError
 from serlib.experiments.backbones.base import Backbone
 from serlib.experiments.config import ExperimentConfig
 from serlib.experiments.weights import resolve_weights
@@ -32,12 +32,15 @@ class VggBackbone(Backbone):
     """VGG16 (torchvision) on log-mel images; MMD at FC1 (its ``forward_features``)."""
 
     name = "vgg"
+    #: log-mel images in dB relative to their own maximum (``mel_preset("vgg")``); VGG16
+    #: runs no BatchNorm layer
+    test_time: ClassVar[Mapping[str, tuple[Any, ...]]] = {**Backbone.test_time,
+                                                          "normalize": ("max",)}
+    test_time_defaults: ClassVar[Mapping[str, Any]] = {"frames": "none", "normalize": "max"}
+    option_names: ClassVar[tuple[str, ...]] = _OPTIONS
 
     def __init__(self, config: ExperimentConfig, source_table: pd.DataFrame) -> None:
-        unknown = sorted(set(config.backbone_options) - set(_OPTIONS))
-        if unknown:
-            raise ConfigError(f"backbone vgg: unknown backbone_options {unknown}; it accepts "
-                              f"{list(_OPTIONS)}")
+        self.check_options(config.backbone_options, "experiment")
         self.mel_config = mel_preset("vgg")
         self.image_size = config.backbone_options.get("image_size", 224)
         self.pretrained = bool(config.backbone_options.get("pretrained", True))
