@@ -280,11 +280,14 @@ def test_a_cache_that_cannot_be_written_fails_before_any_work(tmp_path, monkeypa
                        progress=False, log=None)
 
 
-def test_a_damaged_cached_source_model_is_retrained_with_a_warning(tmp_path):
+def test_a_damaged_cached_source_model_is_retrained_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("SERLIB_CACHE", str(tmp_path / "cache"))  # its own source models
     results = tmp_path / "r.csv"
     run_experiment(_config(tmp_path, methods=["zero_shot"]), "smoke", results_path=results,
                    progress=False, log=None)
-    cached = next((tmp_path / "r-models").glob("source-*.state.pt"))
+    from serlib.experiments.source_models import source_model_dir
+
+    cached = next(source_model_dir().glob("source-*.state.pt"))
     cached.write_bytes(cached.read_bytes()[:100])  # truncated
     results.unlink()
     with pytest.warns(CacheWarning, match="training it again"):
