@@ -48,7 +48,8 @@ from serlib.experiments.recipes import Recipe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
+__all__ = ["DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "colab_cache",
+           "get_profile",
            "missing_corpora"]
 
 
@@ -167,12 +168,14 @@ def apply_profile(recipe: Recipe, profile: Profile | str) -> Recipe:
                if getattr(profile, k) is not None}
     capped = dataclasses.replace(recipe, **changes)
     if profile.dry_run and profile.name in PROFILES:  # what the cost report scales up to
-        _register_full(capped, apply_profile(recipe, PROFILES[profile.name]))
+        _register_full(capped, apply_profile(recipe, PROFILES[profile.name]),
+                       seeds=PROFILES[profile.name].seeds)
     return capped
 
 
-def _register_full(capped: Recipe, full: Recipe) -> None:
-    """Tell the cost recorder which uncapped schedule each capped stage stands for."""
+def _register_full(capped: Recipe, full: Recipe, *, seeds: tuple[int, ...]) -> None:
+    """Tell the cost recorder which uncapped schedule each capped stage stands for (and over
+    how many seeds: a dry run runs one)."""
     from serlib.train.costs import register_full_schedule
 
     for stage in ("source", "adapt"):
@@ -182,7 +185,8 @@ def _register_full(capped: Recipe, full: Recipe) -> None:
             {"num_epochs": small.num_epochs, "steps_per_epoch": small.steps_per_epoch,
              "lr": small.lr},
             {"num_epochs": big.num_epochs, "steps_per_epoch": big.steps_per_epoch,
-             "batch_size": full.batch_size, "recipe": full.name, "stage": stage})
+             "batch_size": full.batch_size, "recipe": full.name, "stage": stage,
+             "seeds": len(seeds)})
 
 
 def _no_cuda(profile: Profile, log: Callable[[str], None] | None) -> Profile:
@@ -262,3 +266,38 @@ def chapter_profile(name: str, *, dry_run: bool = False,
         log(f"PROFILE={name!r}: the corpora {missing} are not under $SERLIB_DATA (get them "
             f"with {how}); this run uses the targets {list(targets)}.")
     return dataclasses.replace(profile, targets=targets)
+
+
+def colab_cache(folder: str = "/content/drive/MyDrive/serlib-cache", *,
+                mount: bool = True) -> str | None:
+    """On Colab, put ``$SERLIB_CACHE`` on Google Drive so that it outlives the session.
+
+    The cache holds log-mels, source models, results and the checkpoints that let a run
+    resume after a disconnect; on Colab's own disk all of that is lost when the session ends.
+    Call it in a notebook's first cell, before anything of serlib reads the cache::
+
+        from serlib.experiments.profiles import colab_cache
+        colab_cache()  # asks once for access to your Drive
+
+    Args:
+        folder: the folder on the mounted Drive.
+        mount: mount Drive (``google.colab.drive.mount``) if it is not mounted yet.
+
+    Returns:
+        The cache folder now in ``$SERLIB_CACHE``; None outside Colab (nothing changes) or
+        when ``$SERLIB_CACHE`` is already set (it is kept).
+    """
+    import os
+
+    try:
+        from google.colab import drive  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    if os.environ.get("SERLIB_CACHE"):
+        return None
+    if mount and not os.path.isdir("/content/drive/MyDrive"):
+        drive.mount("/content/drive")
+    os.makedirs(folder, exist_ok=True)
+    os.environ["SERLIB_CACHE"] = folder
+    print(f"SERLIB_CACHE={folder} (on your Drive: caches and checkpoints survive the session)")
+    return folder

@@ -33,13 +33,19 @@ from torch.utils._pytree import tree_map
 
 from serlib.config import config_to_dict
 from serlib.errors import CheckpointError, ChecksumError
-from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
+from serlib.integrity import (
+    check_finite_state,
+    digest_path,
+    load_torch_file,
+    verify_digest,
+    write_with_digest,
+)
 from serlib.train.config import TrainConfig
 from serlib.train.cycling import Cycler
 from serlib.train.runtime import rng_state, set_rng_state
 
 __all__ = ["CHECKPOINT_VERSION", "TrainState", "load_checkpoint", "read_checkpoint",
-           "restore_checkpoint", "save_checkpoint"]
+           "remove_checkpoint", "restore_checkpoint", "save_checkpoint"]
 
 #: bumped when the checkpoint layout changes
 CHECKPOINT_VERSION = 2
@@ -96,6 +102,12 @@ def save_checkpoint(path: str | os.PathLike[str], *, state: TrainState, config: 
     payload = tree_map(lambda v: v.detach().cpu() if isinstance(v, Tensor) else v, payload)
     write_with_digest(path, lambda tmp: torch.save(payload, tmp))  # on the CPU: any device
     return Path(path)
+
+
+def remove_checkpoint(path: str | os.PathLike[str]) -> None:
+    """Delete a checkpoint and the digest beside it (a run that finished needs neither)."""
+    Path(path).unlink(missing_ok=True)
+    digest_path(path).unlink(missing_ok=True)
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
