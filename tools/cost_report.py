@@ -11,7 +11,9 @@ the steps it ran, the uncapped schedule it stands for, checkpoint bytes, peak RA
                           (cost model: ...)"}, ...}
 
 and fails (exit 1) when a chapter's estimate exceeds ``--max-hours`` (2, a free Colab
-session) or its checkpoint writes exceed ``--max-checkpoint-gb`` (20). Chapters without new
+session), its checkpoint writes exceed ``--max-checkpoint-gb`` (60: 7 min of writes, in the
+estimate) or its largest checkpoint, twice (the old file and the new one while it is
+replaced), exceeds ``--max-disk-gb`` (20). Chapters without new
 records keep the estimates already in the output file (a build that reused executed
 chapters). A measurement of a GPU (``benchmarks/gpu_check.py``) replaces an estimate when
 its JSON is given with ``--measured``.
@@ -94,7 +96,7 @@ def cost_of_fit(record: dict[str, Any]) -> dict[str, float]:
     saves = (math.floor(compute / CHECKPOINT_EVERY_S) + 1) if size else 0
     written = saves * size
     return {"t4_seconds": compute + written / DISK_BYTES_PER_S, "flops": flops_step * steps,
-            "steps": steps, "checkpoint_bytes": written,
+            "steps": steps, "checkpoint_bytes": written, "checkpoint_file_bytes": size,
             "peak_ram_bytes": record.get("peak_ram_bytes", 0)}
 
 
@@ -102,12 +104,13 @@ def estimate(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per chapter: the sums over its fits (peak RAM: the maximum)."""
     out: dict[str, dict[str, Any]] = defaultdict(lambda: {
         "t4_seconds": 0.0, "flops": 0.0, "steps": 0, "checkpoint_bytes": 0,
-        "peak_ram_bytes": 0, "fits": 0, "source": SOURCE})
+        "checkpoint_file_bytes": 0, "peak_ram_bytes": 0, "fits": 0, "source": SOURCE})
     for record in records:
         cost, entry = cost_of_fit(record), out[record.get("chapter", "unknown")]
         for key in ("t4_seconds", "flops", "steps", "checkpoint_bytes"):
             entry[key] += cost[key]
-        entry["peak_ram_bytes"] = max(entry["peak_ram_bytes"], cost["peak_ram_bytes"])
+        for key in ("peak_ram_bytes", "checkpoint_file_bytes"):
+            entry[key] = max(entry[key], cost[key])
         entry["fits"] += 1
     return {k: {**v, "t4_seconds": round(v["t4_seconds"], 1)} for k, v in sorted(out.items())}
 
@@ -117,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("records", type=Path, help="the folder of SERLIB_COST_LOG")
     parser.add_argument("--out", type=Path, default=Path("_build/t4_estimates.json"))
     parser.add_argument("--max-hours", type=float, default=2.0)
-    parser.add_argument("--max-checkpoint-gb", type=float, default=20.0)
+    parser.add_argument("--max-checkpoint-gb", type=float, default=60.0,
+                        help="checkpoint bytes a chapter may write (GB)")
+    parser.add_argument("--max-disk-gb", type=float, default=20.0,
+                        help="disk a chapter's checkpoint may hold: old + new file (GB)")
     parser.add_argument("--measured", type=Path, default=None,
                         help="a gpu_check.py JSON whose 'chapters' replace the estimates")
     args = parser.parse_args(argv)
@@ -141,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         if hours > args.max_hours:
             failures.append(f"{stem}: {hours:.2f} h estimated > {args.max_hours} h")
         if gb > args.max_checkpoint_gb:
-            failures.append(f"{stem}: {gb:.1f} GB of checkpoints > {args.max_checkpoint_gb} GB")
+            failures.append(f"{stem}: {gb:.1f} GB of checkpoint writes > "
+                            f"{args.max_checkpoint_gb} GB")
+        disk = 2 * entry.get("checkpoint_file_bytes", 0) / 1e9  # the old file + the new one
+        if disk > args.max_disk_gb:
+            failures.append(f"{stem}: {disk:.1f} GB of checkpoint on disk > {args.max_disk_gb} GB")
     print(f"wrote {args.out} ({SOURCE})")
     if failures:
         print("over budget (a free Colab session): " + "; ".join(failures)

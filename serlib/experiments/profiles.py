@@ -11,7 +11,8 @@ not fit the machine; it never changes the code path:
   (Italian) as targets, the pre-trained BYOL-S encoder with its trunk frozen and cached.
   A 2-core CPU.
 - ``full``: paper scale on a GPU: BYOL-S fine-tuned (Agarla et al.) or VGG16 with ImageNet
-  weights at 224 px (Baklouti et al.), the papers' schedules.
+  weights at 224 px (Baklouti et al.), the papers' schedules; one seed on the pages (each
+  chapter fits a free Colab session), every seed through ``serlib experiment run``.
 
 ``get_profile(name, dry_run=True)`` caps any profile to a handful of steps and utterances
 (one epoch of two steps of 8 utterances, one utterance per speaker and emotion, one seed;
@@ -141,9 +142,12 @@ PROFILES: dict[str, Profile] = {
         "cpu", "RAVDESS → EmoDB, EMOVO; frozen pre-trained BYOL-S embeddings: a 2-core CPU",
         source_epochs=20, adapt_epochs=20,
         backbones={"agarla": "byols_embed", "baklouti": "byols_embed"}, normalize="speaker"),
+    # one seed on the pages: a chapter's full edition fits a free Colab session (<= 2 h on a
+    # T4, tools/cost_report.py); every seed of the complete grids runs through
+    # `serlib experiment run CONFIG --profile full` (the configs' own seeds)
     "full": Profile(
         "full", "paper scale: BYOL-S fine-tuned, VGG16 (ImageNet) at 224 px: a GPU",
-        backbones={"agarla": "byols", "baklouti": "vgg"}),
+        backbones={"agarla": "byols", "baklouti": "vgg"}, seeds=(0,)),
 }
 
 #: what a dry run changes in any profile

@@ -14,7 +14,8 @@ JSON line to ``<folder>/<pid>.jsonl`` when it ends::
 :class:`torch.utils.flop_counter.FlopCounterMode` over one whole step (forward, backward;
 the optimiser's element-wise work is not counted). ``full`` is the uncapped schedule of a
 dry run (registered by :func:`register_full_schedule`, which ``apply_profile`` calls for a
-dry-run profile), so that ``tools/cost_report.py`` can cost the run the ``full`` profile
+dry-run profile; ``stage`` is ``"source"`` for a fit on the source loader alone, else
+``"adapt"``), so that ``tools/cost_report.py`` can cost the run the ``full`` profile
 would make. ``chapter`` is ``$SERLIB_CHAPTER``, else the chapter whose notebook the build
 executes in a parent process, else ``"unknown"``.
 
@@ -43,8 +44,9 @@ _FULL: dict[tuple, dict[str, Any]] = {}  # capped config key -> the uncapped sch
 T = TypeVar("T")
 
 
-def _config_key(num_epochs: int, steps_per_epoch: int | None, lr: float) -> tuple:
-    return (num_epochs, steps_per_epoch, float(lr))
+def _config_key(num_epochs: int, steps_per_epoch: int | None, lr: float,
+                stage: str = "source") -> tuple:
+    return (num_epochs, steps_per_epoch, float(lr), stage)
 
 
 def register_full_schedule(capped: Mapping[str, Any], full: Mapping[str, Any]) -> None:
@@ -53,7 +55,8 @@ def register_full_schedule(capped: Mapping[str, Any], full: Mapping[str, Any]) -
 
     When two stages share a capped key, the longer schedule is kept (the estimate errs high).
     """
-    key = _config_key(capped["num_epochs"], capped["steps_per_epoch"], capped["lr"])
+    key = _config_key(capped["num_epochs"], capped["steps_per_epoch"], capped["lr"],
+                      full.get("stage", "source"))
     old = _FULL.get(key)
     if old is None or full["num_epochs"] > old["num_epochs"]:
         _FULL[key] = dict(full)
@@ -99,13 +102,18 @@ class CostRecorder:
         self.folder = os.environ.get(COST_LOG_ENV)
         self.model = model
         self.started = time.perf_counter()
+        # source training reads the source loader alone; adaptation reads target data too
+        stage = "source" if set(loaders) == {"source"} else "adapt"
         self.record: dict[str, Any] = {
             "model": type(model).__name__, "image_size": getattr(model, "image_size", None),
             "num_epochs": num_epochs, "steps_per_epoch": steps_per_epoch, "steps_run": 0,
             "flops_per_step": None, "input_shapes": None, "batch_size": None,
             "items": max((len(getattr(ld, "dataset", ())) for ld in loaders.values()),
                          default=0),
-            "full": _FULL.get(_config_key(num_epochs, steps_per_epoch, lr)),
+            "stage": stage,
+            "full": _FULL.get(_config_key(num_epochs, steps_per_epoch, lr, stage))
+            or _FULL.get(_config_key(num_epochs, steps_per_epoch, lr,
+                                     "adapt" if stage == "source" else "source")),
             "checkpoint_bytes": 0, "checkpoint_file_bytes": 0, "device": device}
 
     @property

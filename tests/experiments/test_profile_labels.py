@@ -43,5 +43,7 @@ def test_a_dry_run_registers_the_uncapped_schedule():
     costs._FULL.clear()
     capped = apply_profile(BAKLOUTI, get_profile("full", dry_run=True))
     config = capped.train_config("source", seed=0)
-    full = costs._FULL[costs._config_key(config.num_epochs, config.steps_per_epoch, config.lr)]
+    key = (config.num_epochs, config.steps_per_epoch, config.lr)
+    full = costs._FULL[costs._config_key(*key, "source")]
     assert full["num_epochs"] == BAKLOUTI.source_epochs and full["batch_size"] == 16
+    assert costs._FULL[costs._config_key(*key, "adapt")]["num_epochs"] == BAKLOUTI.adapt_epochs
