@@ -93,3 +93,17 @@ def test_a_batch_left_on_the_cpu_is_caught(simulated, tiny_model, dev_loader):
     with torch.no_grad():
         model(batch.x, batch.lengths)
     assert [v["kind"] for v in sim.VIOLATIONS][:1] == ["mix"]
+
+
+def test_soft_pseudo_labels_train_without_a_host_sync(simulated, tiny_model, loaders):
+    from serlib.adapt.soft_pseudo_label import soft_label_state, soft_pseudo_label_step
+    from serlib.features.batching import make_loader
+
+    model = tiny_model()
+    pool = loaders(("unlabelled",))["unlabelled"].dataset
+    state = soft_label_state(model, unlabelled_loader=make_loader(pool, batch_size=8,
+                                                                  shuffle=False))
+    step = functools.partial(soft_pseudo_label_step, memory=state["memory"])
+    fit(model, step, loaders(("source", "unlabelled")), extras=state, progress=False,
+        config=TrainConfig(num_epochs=1, steps_per_epoch=2, device="auto"))
+    assert sim.VIOLATIONS == [], sim.VIOLATIONS
