@@ -157,9 +157,21 @@ def _resume(work: Path, device: str, epochs: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO),
                                                                      os.environ.get(
                                                                          "PYTHONPATH")]))}
+    from serlib.train import remove_checkpoint
+
+    for stale in ("clean.ckpt", "killed.ckpt"):  # of an earlier check: start afresh
+        remove_checkpoint(work / stale)
     clean = work / "clean.json"
-    subprocess.run([*base, "--checkpoint", str(work / "clean.ckpt"), "--result", str(clean)],
-                   env=env, check=True, timeout=300)
+    before = os.environ.get("SERLIB_CHECKPOINT_EVERY")
+    try:  # the uninterrupted run, in this process
+        _resume_child(argparse.Namespace(device=device, epochs=epochs, slow=0.0,
+                                         checkpoint=str(work / "clean.ckpt"),
+                                         result=str(clean)))
+    finally:
+        if before is None:
+            os.environ.pop("SERLIB_CHECKPOINT_EVERY", None)
+        else:
+            os.environ["SERLIB_CHECKPOINT_EVERY"] = before
     ckpt, out = work / "killed.ckpt", work / "killed.json"
     child = subprocess.Popen([*base, "--checkpoint", str(ckpt), "--result", str(out),
                               "--slow", "0.2"], env=env)
