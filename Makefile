@@ -38,7 +38,7 @@ STAGE := $(MAKE) --no-print-directory SKIP_SETUP=1 PYTHON=$(PYTHON) BOOK_JOBS=$(
 
 .PHONY: help setup install book book-student book-dryrun notebooks execute html check \
 	test lint workflow-lint unit slow experiment-smoke chapters book-check student-check \
-	test-book-smoke test-book-cpu test-book-dryrun test-book-student \
+	test-book-smoke test-book-cpu test-book-dryrun test-book-student gpu-check \
 	publish-notebooks screenshots mathjax runtimes clean grade
 
 help:
@@ -51,6 +51,7 @@ help:
 	@echo "make book-student  the student edition (solutions removed): _build/html-student and"
 	@echo "                   _build/notebooks/student/ (reuses the executed notebooks)"
 	@echo "make book-dryrun   every chapter with PROFILE=full DRY_RUN=True (execution only)"
+	@echo "make gpu-check     the prepared GPU check (benchmarks/gpu_check.py) -> _build/gpu_check.json"
 	@echo "make unit          unit tests only"
 	@echo "make notebooks     the Colab/download notebooks in _build/notebooks (full + student)"
 	@echo "make publish-notebooks  commit both to the 'notebooks' branch (the Colab buttons' target)"
@@ -145,8 +146,22 @@ test-book-cpu:
 	$(BOOK) all --profile cpu
 	@$(STAGE) book-check PROFILE=cpu
 
+# every chapter's full dry run on the simulated accelerator (serlib/train/sim_device.py): fails
+# on any CPU/device mix, .numpy() of a device tensor or host sync in a training step; its
+# cost records become _build/t4_estimates.json (tools/cost_report.py: fails above 2 h on a
+# T4 or 20 GB of checkpoints per chapter)
 test-book-dryrun:
-	$(BOOK) all --profile full --dry-run --timeout $(BOOK_DRYRUN_TIMEOUT)
+	@rm -rf _build/costs _build/device_audit.jsonl
+	SERLIB_SIMULATED_DEVICE=1 SERLIB_DEVICE_AUDIT=$(CURDIR)/_build/device_audit.jsonl \
+		SERLIB_COST_LOG=$(CURDIR)/_build/costs \
+		$(BOOK) all --profile full --dry-run --timeout $(BOOK_DRYRUN_TIMEOUT)
+	$(PYTHON) -m serlib.train.sim_device check _build/device_audit.jsonl
+	$(PYTHON) tools/cost_report.py _build/costs --out _build/t4_estimates.json
+
+# the prepared GPU check (benchmarks/gpu_check.py): on one CUDA GPU in <= 8 min; without one
+# it says so and exits 0
+gpu-check:
+	$(PYTHON) benchmarks/gpu_check.py --out _build/gpu_check.json $(GPU_CHECK_FLAGS)
 
 test-book-student:
 	$(BOOK) student --profile smoke

@@ -44,6 +44,7 @@ from serlib.losses.mixup import mixup
 from serlib.losses.soft_pseudo_label import soft_pseudo_label_loss
 from serlib.train.distributed import gather_rows
 from serlib.train.inference import predict
+from serlib.train.runtime import resolve_device
 
 __all__ = ["SoftLabelMemory", "soft_label_state", "soft_pseudo_label_step"]
 
@@ -145,12 +146,16 @@ def soft_pseudo_label_step(model: nn.Module, batches: Mapping[str, Batch], *,
 
 
 def soft_label_state(model: nn.Module, *, unlabelled_loader: DataLoader | None,
-                     **_: Any) -> dict[str, nn.Module]:
+                     device: str | torch.device = "auto", **_: Any) -> dict[str, nn.Module]:
     """The state of ``soft_pl``: a memory initialised with the starting model's predictions.
+
+    The first predictions run where training will run (the model is moved to ``device``
+    first, as ``fit`` would), under autocast on CUDA: not an fp32 pass on the CPU.
 
     Args:
         model: the model the step will train (its predictions are the first targets).
         unlabelled_loader: an unshuffled loader over every unlabelled target utterance.
+        device: where training runs (``"auto"``: :func:`~serlib.train.runtime.resolve_device`).
 
     Raises:
         ValueError: no loader was given.
@@ -158,4 +163,5 @@ def soft_label_state(model: nn.Module, *, unlabelled_loader: DataLoader | None,
     if unlabelled_loader is None:
         raise ValueError("soft_pl needs unlabelled_loader (an unshuffled loader over the "
                          "unlabelled target utterances) to initialise its memory")
-    return {"memory": SoftLabelMemory.from_model(model, unlabelled_loader)}
+    return {"memory": SoftLabelMemory.from_model(model, unlabelled_loader,
+                                                 device=resolve_device(str(device)))}

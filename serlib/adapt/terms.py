@@ -51,7 +51,10 @@ def labelled_cross_entropy(logits: Tensor, y: Tensor, *, name: str) -> Tensor:
     Shape:
         logits: (batch, num_classes); y: (batch,); returns a scalar.
     """
-    if bool((y == UNLABELLED).any()):
+    if y.is_cuda:  # checked on the device, without a host sync that would stall every step
+        torch._assert_async((y != UNLABELLED).all(), f"the {name!r} batch holds unlabelled "
+                            "utterances; they belong in the 'unlabelled' loader")
+    elif bool((y == UNLABELLED).any()):
         raise ValueError(f"the {name!r} batch holds unlabelled utterances (y = {UNLABELLED}); "
                          "unlabelled target data goes in the 'unlabelled' loader")
     return F.cross_entropy(logits.float(), y)

@@ -11,7 +11,8 @@ not fit the machine; it never changes the code path:
   (Italian) as targets, the pre-trained BYOL-S encoder with its trunk frozen and cached.
   A 2-core CPU.
 - ``full``: paper scale on a GPU: BYOL-S fine-tuned (Agarla et al.) or VGG16 with ImageNet
-  weights at 224 px (Baklouti et al.), the papers' schedules.
+  weights at 224 px (Baklouti et al.), the papers' schedules; one seed on the pages (each
+  chapter fits a free Colab session), every seed through ``serlib experiment run``.
 
 ``get_profile(name, dry_run=True)`` caps any profile to a handful of steps and utterances
 (one epoch of two steps of 8 utterances, one utterance per speaker and emotion, one seed;
@@ -22,12 +23,22 @@ runs end to end on a CPU before anyone pays for a GPU.
 The values live here only: chapters print them (``profile.describe()``) instead of keeping
 a table of their own.
 
+**Never silently on the CPU or on synthetic data.** ``name`` is the profile's *key* (it
+names results files and chooses the chapters' code paths) and never changes; ``label`` is
+what pages and results rows *show* (:attr:`Profile.shown`). :func:`chapter_profile` sets
+it when a run is not what its name promises: ``"full (synthetic fallback)"`` when the
+corpora are missing, ``"full (no CUDA: CPU)"`` when ``full`` runs without a usable CUDA
+device (it then prints torch's CUDA build, the driver and the GPU's compute capability, so
+a driver/wheel mismatch is visible), with the reason in ``note``. A results row should carry
+``profile.shown`` and ``profile.note`` (columns ``profile`` and ``profile_note``).
+
 Chapter: book/intro.md
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -38,7 +49,8 @@ from serlib.experiments.recipes import Recipe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
+__all__ = ["DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "colab_cache",
+           "get_profile",
            "missing_corpora"]
 
 
@@ -64,6 +76,9 @@ class Profile:
         normalize: the normalisation when an experiment does not name one.
         seeds: the seeds a chapter's comparison runs over.
         dry_run: capped to a handful of steps (see the module docstring).
+        label: what pages show instead of ``name`` when the run is not what the name
+            promises (e.g. ``"full (synthetic fallback)"``); empty: ``name``.
+        note: why (e.g. the missing corpora, the missing CUDA device); empty when none.
     """
 
     name: str
@@ -81,6 +96,13 @@ class Profile:
     normalize: str = "utterance"
     seeds: tuple[int, ...] = (0, 1, 2)
     dry_run: bool = False
+    label: str = ""
+    note: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The profile as pages and results rows show it: ``label`` if set, else ``name``."""
+        return self.label or self.name
 
     def backbone(self, recipe: str) -> str:
         """The backbone this profile uses for a recipe's experiments."""
@@ -94,10 +116,16 @@ class Profile:
         return tuple(f"{self.source} -> {target}" for target in self.targets)
 
     def describe(self) -> pd.DataFrame:
-        """The profile as a two-column table (setting, value), for a chapter to show."""
+        """The profile as a two-column table (setting, value), for a chapter to show.
+
+        Its ``name`` row shows :attr:`shown` (e.g. ``full (synthetic fallback)``), and the
+        ``note`` row, when there is one, says why.
+        """
         import pandas as pd
 
-        rows = [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
+        rows = [(f.name, self.shown if f.name == "name" else getattr(self, f.name))
+                for f in dataclasses.fields(self)
+                if f.name not in ("label", "note") or getattr(self, f.name)]
         shown = [(k, ", ".join(v) if isinstance(v, tuple) and all(isinstance(x, str) for x in v)
                   else dict(v) if isinstance(v, Mapping) else v) for k, v in rows]
         return pd.DataFrame(shown, columns=["setting", "value"]).set_index("setting")
@@ -114,9 +142,12 @@ PROFILES: dict[str, Profile] = {
         "cpu", "RAVDESS → EmoDB, EMOVO; frozen pre-trained BYOL-S embeddings: a 2-core CPU",
         source_epochs=20, adapt_epochs=20,
         backbones={"agarla": "byols_embed", "baklouti": "byols_embed"}, normalize="speaker"),
+    # one seed on the pages: a chapter's full edition fits a free Colab session (<= 2 h on a
+    # T4, tools/cost_report.py); every seed of the complete grids runs through
+    # `serlib experiment run CONFIG --profile full` (the configs' own seeds)
     "full": Profile(
         "full", "paper scale: BYOL-S fine-tuned, VGG16 (ImageNet) at 224 px: a GPU",
-        backbones={"agarla": "byols", "baklouti": "vgg"}),
+        backbones={"agarla": "byols", "baklouti": "vgg"}, seeds=(0,)),
 }
 
 #: what a dry run changes in any profile
@@ -139,7 +170,52 @@ def apply_profile(recipe: Recipe, profile: Profile | str) -> Recipe:
     changes = {k: getattr(profile, k)
                for k in ("source_epochs", "adapt_epochs", "steps_per_epoch", "batch_size")
                if getattr(profile, k) is not None}
-    return dataclasses.replace(recipe, **changes)
+    capped = dataclasses.replace(recipe, **changes)
+    if profile.dry_run and profile.name in PROFILES:  # what the cost report scales up to
+        _register_full(capped, apply_profile(recipe, PROFILES[profile.name]),
+                       seeds=PROFILES[profile.name].seeds)
+    return capped
+
+
+def _register_full(capped: Recipe, full: Recipe, *, seeds: tuple[int, ...]) -> None:
+    """Tell the cost recorder which uncapped schedule each capped stage stands for (and over
+    how many seeds: a dry run runs one)."""
+    from serlib.train.costs import register_full_schedule
+
+    for stage in ("source", "adapt"):
+        small = capped.train_config(stage, seed=0)
+        big = full.train_config(stage, seed=0)
+        register_full_schedule(
+            {"num_epochs": small.num_epochs, "steps_per_epoch": small.steps_per_epoch,
+             "lr": small.lr},
+            {"num_epochs": big.num_epochs, "steps_per_epoch": big.steps_per_epoch,
+             "batch_size": full.batch_size, "recipe": full.name, "stage": stage,
+             "seeds": len(seeds)})
+
+
+def _no_cuda(profile: Profile, log: Callable[[str], None] | None) -> Profile:
+    """``profile`` (``full``) relabelled and loudly reported when no CUDA device is usable."""
+    import torch
+
+    if torch.cuda.is_available():
+        return profile
+    from serlib.train.runtime import accelerator_report
+
+    report = accelerator_report()
+    why = (f"torch {report['torch']} built for CUDA {report['torch_cuda']}; driver "
+           f"{report['driver'] or 'none found (no nvidia-smi)'}; GPU {report['gpu'] or 'none'}")
+    message = ("!" * 78 + f"\nWARNING: PROFILE={profile.name!r} is meant for a CUDA GPU, but "
+               f"torch sees none ({why}). This run uses the CPU and will take many hours. "
+               "A driver older than the wheel's CUDA, or a GPU whose compute capability the "
+               "wheel does not support, looks like this: install the torch build for your "
+               "driver (https://pytorch.org/get-started/locally/), or on Colab choose "
+               "Runtime > Change runtime type > GPU.\n" + "!" * 78)
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+    if log is not None:
+        log(message)
+    return dataclasses.replace(profile, label=f"{profile.shown} (no CUDA: CPU)",
+                               note="; ".join(filter(None, [profile.note,
+                                                            f"no CUDA device: {why}"])))
 
 
 def missing_corpora(profile: Profile) -> list[str]:
@@ -162,9 +238,14 @@ def chapter_profile(name: str, *, dry_run: bool = False,
     A real-data profile whose corpora are not all on disk still runs: without some targets
     it keeps the ones present; without the source or any target it falls back to the
     synthetic corpus of the smoke profile. Either way ``log`` says which corpora are missing
-    and how to get them (``serlib data fetch ID``).
+    and how to get them (``serlib data fetch ID``), and the synthetic fallback is labelled
+    ``"<name> (synthetic fallback)"`` (:attr:`Profile.shown`; ``name`` stays the key).
+    ``full`` without a usable CUDA device warns loudly and is labelled
+    ``"full (no CUDA: CPU)"`` (not in a dry run, which is meant for the CPU).
     """
     profile = get_profile(name, dry_run=dry_run)
+    if profile.name == "full" and not dry_run:
+        profile = _no_cuda(profile, log)
     missing = missing_corpora(profile)
     if not missing:
         return profile
@@ -175,9 +256,11 @@ def chapter_profile(name: str, *, dry_run: bool = False,
                     for c in missing)
     targets = tuple(t for t in profile.targets if t not in missing)
     if profile.source in missing or not targets:
-        fallback = dataclasses.replace(get_profile("smoke", dry_run=dry_run), name=profile.name,
-                                       summary=f"{profile.summary} — corpora missing: this "
-                                               "run uses the synthetic corpus")
+        fallback = dataclasses.replace(
+            get_profile("smoke", dry_run=dry_run), name=profile.name,
+            label=f"{profile.shown} (synthetic fallback)",
+            note="; ".join(filter(None, [profile.note, f"corpora missing: {missing}"])),
+            summary=f"{profile.summary} — corpora missing: this run uses the synthetic corpus")
         if log is not None:
             log(f"PROFILE={name!r} needs the corpora {missing}, which are not under "
                 f"$SERLIB_DATA; get them with {how}. This run uses the synthetic corpus "
@@ -187,3 +270,12 @@ def chapter_profile(name: str, *, dry_run: bool = False,
         log(f"PROFILE={name!r}: the corpora {missing} are not under $SERLIB_DATA (get them "
             f"with {how}); this run uses the targets {list(targets)}.")
     return dataclasses.replace(profile, targets=targets)
+
+
+
+def colab_cache(folder: str = "/content/drive/MyDrive/serlib-cache", *,
+                mount: bool = True) -> str | None:
+    """``$SERLIB_CACHE`` on Google Drive on Colab (:func:`serlib.experiments.colab.colab_cache`)."""
+    from serlib.experiments.colab import colab_cache as on_drive
+
+    return on_drive(folder, mount=mount)

@@ -59,6 +59,8 @@ def mel_to_image(x: Tensor, lengths: Tensor | None = None, *, size: int = 224,
         raise ValueError(f"expected log-mels of shape (batch, 1, n_mels, frames), got "
                          f"{tuple(x.shape)}")
     frames = x.shape[-1]
+    if lengths is not None and x.is_cuda:  # no host sync of the lengths on a GPU
+        return _mel_to_image_batched(x, lengths, size=size, flip=flip)
     valid = ([frames] * x.shape[0] if lengths is None
              else lengths.clamp(min=1, max=frames).tolist())
     images = []
@@ -71,6 +73,40 @@ def mel_to_image(x: Tensor, lengths: Tensor | None = None, *, size: int = 224,
         images.append(F.interpolate(spec, size=(size, size), mode="bilinear",
                                     align_corners=False, antialias=False))
     image = torch.cat(images).expand(-1, 3, -1, -1)  # (batch, 3, size, size)
+    mean = image.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    std = image.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    return (image - mean) / std
+
+
+def _mel_to_image_batched(x: Tensor, lengths: Tensor, *, size: int, flip: bool) -> Tensor:
+    """:func:`mel_to_image` of a padded batch in one pass, lengths left on the device.
+
+    Each item's valid frames are min-max scaled (statistics over the valid frames only) and
+    resampled with ``grid_sample`` at the source positions ``F.interpolate`` uses (bilinear,
+    half-pixel centres, no antialiasing, clamped to the valid frames): the same images,
+    without copying ``lengths`` to the host (a GPU would wait for it every step).
+
+    Shape:
+        x: (batch, 1, n_mels, frames); lengths: (batch,); returns (batch, 3, size, size).
+    """
+    batch, _, n_mels, frames = x.shape
+    x = x.float()
+    n = lengths.clamp(min=1, max=frames).to(x.dtype)  # (batch,)
+    valid = (torch.arange(frames, device=x.device)[None, :] < n[:, None])[:, None, None, :]
+    low = x.masked_fill(~valid, float("inf")).amin(dim=(1, 2, 3)).view(-1, 1, 1, 1)
+    high = x.masked_fill(~valid, float("-inf")).amax(dim=(1, 2, 3)).view(-1, 1, 1, 1)
+    spec = ((x - low) / (high - low).clamp(min=1e-12)).masked_fill(~valid, 0.0)
+    if flip:
+        spec = spec.flip(-2)
+    j = torch.arange(size, device=x.device, dtype=x.dtype) + 0.5
+    src_x = torch.minimum((j[None, :] * n[:, None] / size - 0.5).clamp(min=0),
+                          n[:, None] - 1)  # (batch, size), in frames
+    src_y = (j * n_mels / size - 0.5).clamp(min=0, max=n_mels - 1)  # (size,), in bands
+    grid_x = ((2 * src_x + 1) / frames - 1)[:, None, :].expand(batch, size, size)
+    grid_y = ((2 * src_y + 1) / n_mels - 1)[None, :, None].expand(batch, size, size)
+    grid = torch.stack([grid_x, grid_y], dim=-1)  # (batch, size, size, 2): x, then y
+    image = F.grid_sample(spec, grid, mode="bilinear", padding_mode="border",
+                          align_corners=False).expand(-1, 3, -1, -1)
     mean = image.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
     std = image.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
     return (image - mean) / std

@@ -35,7 +35,10 @@ def check_prior(prior: Tensor | None, num_classes: int, like: Tensor) -> Tensor:
     prior = torch.as_tensor(prior, dtype=like.dtype, device=like.device)
     if prior.shape != (num_classes,):
         raise ValueError(f"prior has shape {tuple(prior.shape)}, expected ({num_classes},)")
-    if bool((prior < 0).any()) or abs(float(prior.sum()) - 1.0) > 1e-4:
+    if prior.is_cuda:  # checked on the device: no host sync in every training step
+        torch._assert_async((prior >= 0).all() & ((prior.sum() - 1.0).abs() <= 1e-4),
+                            "prior must be non-negative and sum to 1")
+    elif bool((prior < 0).any()) or abs(float(prior.sum()) - 1.0) > 1e-4:
         raise ValueError(f"prior={prior.tolist()} must be non-negative and sum to 1")
     return prior
 

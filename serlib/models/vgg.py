@@ -180,6 +180,9 @@ class VGG16Mel(nn.Module):
         if layer not in VGG_LAYERS:
             raise ValueError(f"layer={layer!r}: use one of {list(VGG_LAYERS)}")
         image = self.to_image(x, lengths)  # (batch, 3, size, size)
+        if image.is_cuda:  # tensor cores want NHWC: channels_last images and conv weights
+            image = image.contiguous(memory_format=torch.channels_last)
+            self._channels_last()
         h = torch.flatten(self.avgpool(self.conv(image)), 1)  # (batch, 512 * 7 * 7)
         if layer == "conv":
             return h
@@ -188,6 +191,12 @@ class VGG16Mel(nn.Module):
             h = self.head[2](self.head[1](h))  # (batch, 4096)
         assert h.shape[1] == 4096, h.shape
         return h
+
+    def _channels_last(self) -> None:
+        """Store the conv weights channels_last (once, in place: the optimiser's tensors stay)."""
+        for p in self.conv.parameters():
+            if p.dim() == 4 and not p.is_contiguous(memory_format=torch.channels_last):
+                p.data = p.data.contiguous(memory_format=torch.channels_last)
 
     def forward_features(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
         """FC1 activations (the layer MMD aligns in Baklouti et al.)."""

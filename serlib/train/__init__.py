@@ -14,7 +14,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "serlib.train.adabn": ("batchnorm_layers", "reestimate_batchnorm"),
     "serlib.train.checkpoint": (
         "CHECKPOINT_VERSION", "TrainState", "load_checkpoint", "read_checkpoint",
-        "restore_checkpoint", "save_checkpoint",
+        "remove_checkpoint", "restore_checkpoint", "save_checkpoint",
     ),
     "serlib.train.config": ("FitResult", "TrainConfig"),
     "serlib.train.cycling": ("Cycler",),

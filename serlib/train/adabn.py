@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from serlib.train.runtime import device_of
+from serlib.train.runtime import autocast, device_of
 
 __all__ = ["batchnorm_layers", "reestimate_batchnorm"]
 
@@ -54,7 +54,7 @@ def reestimate_batchnorm(model: nn.Module, loader: DataLoader) -> int:
         m.train()
     seen = 0
     try:
-        with torch.no_grad():
+        with torch.no_grad(), autocast(device):  # float16 on CUDA; BatchNorm stats in float32
             for batch in loader:
                 batch = batch.to(device)
                 model(batch.x, batch.lengths)

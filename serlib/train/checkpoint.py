@@ -1,11 +1,14 @@
 """Training checkpoints: everything a run needs to continue exactly where it stopped.
 
-The engine writes one checkpoint per epoch (atomically, so a crash never leaves half a
-file, with its SHA-256 beside it). It holds the weights of the model and of any auxiliary
-module (a domain discriminator, a soft-label memory), the optimiser, the learning-rate schedule, the
-gradient scaler, the position of every cycled loader, the random-number states, the
-history so far, the best dev epoch and its weights. Resuming from it gives the same final
-result as a run that was never interrupted (``tests/train/test_engine.py`` checks this).
+The engine keeps one checkpoint per run, the *last* state with the *best* dev weights
+inside, overwritten atomically (a crash never leaves half a file; its SHA-256 is written
+beside it) within a time budget (``$SERLIB_CHECKPOINT_EVERY`` seconds, see
+:func:`serlib.train.engine.checkpoint_every`), never one file per epoch. It holds the
+weights of the model and of any auxiliary module (a domain discriminator, a soft-label
+memory), the optimiser, the learning-rate schedule, the gradient scaler, the position of
+every cycled loader, the random-number states, the history so far, the best dev epoch and
+its weights. Resuming from it gives the same final result as a run that was never
+interrupted (``tests/train/test_engine.py`` checks this).
 
 :func:`read_checkpoint` refuses a damaged file (truncated, a digest that differs, non-finite
 weights) with a :class:`~serlib.errors.CheckpointError`; the engine then warns and trains
@@ -26,16 +29,23 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.utils._pytree import tree_map
 
 from serlib.config import config_to_dict
 from serlib.errors import CheckpointError, ChecksumError
-from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
+from serlib.integrity import (
+    check_finite_state,
+    digest_path,
+    load_torch_file,
+    verify_digest,
+    write_with_digest,
+)
 from serlib.train.config import TrainConfig
 from serlib.train.cycling import Cycler
 from serlib.train.runtime import rng_state, set_rng_state
 
 __all__ = ["CHECKPOINT_VERSION", "TrainState", "load_checkpoint", "read_checkpoint",
-           "restore_checkpoint", "save_checkpoint"]
+           "remove_checkpoint", "restore_checkpoint", "save_checkpoint"]
 
 #: bumped when the checkpoint layout changes
 CHECKPOINT_VERSION = 2
@@ -89,8 +99,15 @@ def save_checkpoint(path: str | os.PathLike[str], *, state: TrainState, config: 
         "cyclers": {name: c.state_dict() for name, c in cyclers.items()},
         "rng": rng_state(),
     }
-    write_with_digest(path, lambda tmp: torch.save(payload, tmp))
+    payload = tree_map(lambda v: v.detach().cpu() if isinstance(v, Tensor) else v, payload)
+    write_with_digest(path, lambda tmp: torch.save(payload, tmp))  # on the CPU: any device
     return Path(path)
+
+
+def remove_checkpoint(path: str | os.PathLike[str]) -> None:
+    """Delete a checkpoint and the digest beside it (a run that finished needs neither)."""
+    Path(path).unlink(missing_ok=True)
+    digest_path(path).unlink(missing_ok=True)
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
 from serlib.errors import NonFiniteError
-from serlib.train.runtime import device_of
+from serlib.train.runtime import autocast, device_of
 
 __all__ = ["Predictions", "predict"]
 
@@ -47,10 +47,21 @@ class Predictions:
         return self.logits.softmax(dim=1)
 
 
+def _forward(model: nn.Module, batch, with_feats: bool):
+    """The logits of one batch, or (features, logits) with ``with_feats``."""
+    if with_feats:
+        f = model.forward_features(batch.x, batch.lengths)
+        return f, model.head(f)
+    return model(batch.x, batch.lengths)
+
+
 @torch.no_grad()
 def predict(model: nn.Module, loader: DataLoader, *, device: str | torch.device | None = None,
             with_feats: bool = False, source: str = "the model") -> Predictions:
     """Run ``model`` in eval mode over ``loader`` (its train/eval mode is restored after).
+
+    On CUDA the forward passes run under float16 autocast (as training does); the outputs
+    are returned in float32 on the CPU.
 
     Args:
         model: a serlib model (``forward`` and, if ``with_feats``, ``forward_features`` and
@@ -79,12 +90,12 @@ def predict(model: nn.Module, loader: DataLoader, *, device: str | torch.device 
     try:
         for batch in loader:
             batch = batch.to(device)
+            with autocast(device):  # float16 on CUDA, as in training; outputs back to float32
+                out = _forward(model, batch, with_feats)
             if with_feats:
-                f = model.forward_features(batch.x, batch.lengths)
+                f, out = out
                 feats.append(f.float().cpu())
-                logits.append(model.head(f).float().cpu())
-            else:
-                logits.append(model(batch.x, batch.lengths).float().cpu())
+            logits.append(out.float().cpu())
             ys.append(batch.y.cpu())
             index.append(batch.index.cpu())
     finally:
