@@ -197,7 +197,10 @@ def colab_install_cell(ref: str | None = None) -> nbformat.NotebookNode:
         "import sys\n\n"
         'if "google.colab" in sys.modules:\n'
         "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\",\n"
-        f"                    \"serlib @ git+{url}@{ref}\"], check=True)"
+        f"                    \"serlib @ git+{url}@{ref}\"], check=True)\n"
+        "    # To keep caches and training checkpoints across sessions (PROFILE = \"full\"\n"
+        "    # resumes after a disconnect), put SERLIB_CACHE on your Google Drive:\n"
+        "    # from serlib.experiments.colab import colab_cache; colab_cache()"
     )
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
 
@@ -224,6 +227,8 @@ def colab_data_cell(profile: str) -> nbformat.NotebookNode:
         "# Without it the chapters say which corpus they miss and use the others.\n"
         "import os\n\n"
         'if "google.colab" in sys.modules:\n'
+        "    from serlib.experiments.colab import colab_cache\n\n"
+        "    colab_cache()  # SERLIB_CACHE on your Drive: caches and checkpoints outlive a session\n"
         '    for corpus in ("emodb", "ravdess"):\n'
         '        subprocess.run([sys.executable, "-m", "serlib", "data", "fetch", corpus],\n'
         "                       check=True)\n"
@@ -440,7 +445,9 @@ def _start(chapter: Path, edition: Edition, env: dict, key: str) -> _Run:
     (work / "spec.json").write_text(json.dumps(spec))
     log = (work / "log.txt").open("w")
     proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "_execute-one",
-                             str(work / "spec.json")], env=env, stdout=log,
+                             str(work / "spec.json")],
+                            env={**env, "SERLIB_CHAPTER": chapter.stem},  # cost records
+                            stdout=log,
                             stderr=subprocess.STDOUT, cwd=REPO)
     now = time.monotonic()
     print(f"[book] {edition.name} {chapter.stem}: executing with {edition.parameters} ...",
