@@ -228,7 +228,7 @@ def colab_data_cell(profile: str) -> nbformat.NotebookNode:
         "import os\n\n"
         'if "google.colab" in sys.modules:\n'
         "    from serlib.experiments.colab import colab_cache\n\n"
-        "    colab_cache()  # SERLIB_CACHE on your Drive: caches and checkpoints outlive a session\n"
+        "    colab_cache()  # SERLIB_CACHE on Drive: caches and checkpoints outlive a session\n"
         '    for corpus in ("emodb", "ravdess"):\n'
         '        subprocess.run([sys.executable, "-m", "serlib", "data", "fetch", corpus],\n'
         "                       check=True)\n"
