@@ -41,6 +41,7 @@ Chapter: book/10_reproducing.md
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from serlib.errors import ConfigError
 
 if TYPE_CHECKING:  # the table itself imports no torch: `serlib experiment plan` stays light
+    import torch
     from torch import Tensor, nn
     from torch.utils.data import DataLoader
 
@@ -91,6 +93,8 @@ class Param:
                               + (" or null" if self.nullable else ""))
         if self.choices and value not in self.choices:
             raise ConfigError(f"{where}: {name}={value!r}; choose one of {list(self.choices)}")
+        if self.kind is float and not math.isfinite(value):
+            raise ConfigError(f"{where}: {name}={value!r} must be a finite number")
         too_low = self.low is not None and value < self.low
         if too_low or (self.high is not None and value > self.high):
             raise ConfigError(f"{where}: {name}={value!r} must lie in "
@@ -282,7 +286,8 @@ class Step:
 
 def build_step(method: str | Method, model: nn.Module, *,
                hyper: Mapping[str, Any] | None = None,
-               unlabelled_loader: DataLoader | None = None) -> Step:
+               unlabelled_loader: DataLoader | None = None,
+               device: str | torch.device = "auto") -> Step:
     """The step of ``method`` for ``model``, with its hyper-parameters and modules.
 
     Args:
@@ -291,6 +296,8 @@ def build_step(method: str | Method, model: nn.Module, *,
         hyper: hyper-parameters to change from the defaults (see :func:`resolve_hyper`).
         unlabelled_loader: an unshuffled loader over the unlabelled target data, to
             initialise the soft-label memory with the model's predictions (``soft_pl``).
+        device: where training will run (the soft-label memory's first predictions run
+            there).
 
     Returns:
         A :class:`Step`: pass it to :func:`~serlib.train.fit` as the step function and
@@ -301,5 +308,5 @@ def build_step(method: str | Method, model: nn.Module, *,
     values = resolve_hyper(spec, hyper, where=f"{spec.name} hyper-parameters")
     step_kwargs = {k: v for k, v in values.items() if k not in spec.state_hyper}
     state = {} if spec.state is None else _resolve(spec.state)(
-        model, unlabelled_loader=unlabelled_loader, **values)
+        model, unlabelled_loader=unlabelled_loader, device=device, **values)
     return Step(spec, step_kwargs, state)

@@ -47,10 +47,11 @@ logger = logging.getLogger(__name__)
 
 #: the columns of a results file, in order (one row per run)
 RESULT_COLUMNS = (
-    "run_key", "status", "error", "experiment", "method", "source", "target", "n_labels",
-    "threshold", "trade_off", "hyper", "seed", "profile", "backbone", "normalize", "adabn",
-    "refine", "recipe",
-    "label_set", "protocol", "fold", "config_digest", "test_time_info", "labels_used",
+    "run_key", "status", "error", "retry", "experiment", "method", "source", "target",
+    "n_labels", "threshold", "trade_off", "hyper", "seed", "profile", "profile_note",
+    "backbone", "frames", "normalize", "adabn", "refine", "recipe",
+    "label_set", "protocol", "fold", "config_digest", "test_time_info", "selection",
+    "labels_used",
     "source_split_id", "target_split_id", "selected_on", "best_epoch", "dev_uar", "epochs",
     "wa", "uar", "macro_f1", "n", "uar_low", "uar_high", "chance_wa", "chance_uar",
     "source_wa", "source_uar", "source_macro_f1", "source_n", "source_uar_low",

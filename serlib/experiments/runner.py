@@ -6,7 +6,7 @@
    that the backbone's pre-trained weights fit it (before any data is prepared);
 2. reads the results file and skips the runs it already holds (their key is a hash of
    the run's fully resolved settings), so an interrupted experiment continues where it
-   stopped (an interrupted *training* resumes from its per-epoch checkpoint);
+   stopped (an interrupted *training* resumes from its checkpoint);
 3. per task (source → target), loads the domains, splits them by speaker, computes the
    inputs once (:mod:`.task`); a task whose corpora are not on disk is skipped with a
    message;
@@ -73,7 +73,14 @@ from serlib.experiments.task import Task, TaskCache, prepare_task, run_datasets
 from serlib.experiments.training import Trained, TrainingData, train_method
 from serlib.experiments.weights import check_weights, resolve_weights
 from serlib.features import eval_loader
-from serlib.train import Predictions, Probe, predict, reestimate_batchnorm, resolve_device
+from serlib.train import (
+    Predictions,
+    Probe,
+    predict,
+    reestimate_batchnorm,
+    remove_checkpoint,
+    resolve_device,
+)
 from serlib.train.distributed import barrier, is_main_process, main_process_first
 
 __all__ = ["ExperimentResult", "ResultPaths", "RunOutcome", "run_experiment", "run_one",
@@ -135,7 +142,8 @@ def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
             "source": run.source, "target": run.target, "n_labels": str(run.n_labels),
             "threshold": run.threshold, "trade_off": run.trade_off,
             "hyper": json.dumps(run.hyper, sort_keys=True), "seed": run.seed,
-            "profile": run.profile, "backbone": plan.config.backbone,
+            "profile": run.profile, "profile_note": plan.profile.note,
+            "backbone": plan.config.backbone,
             **run.test_time, "test_time_info": run.test_time_info,
             "selection": plan.config.selection,
             "protocol": plan.config.protocol,
@@ -209,7 +217,7 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
                                n_cv_folds=plan.config.cv_folds)
         model, selection = trained.model, trained.selection()
         if is_main_process():
-            checkpoint.unlink(missing_ok=True)
+            remove_checkpoint(checkpoint)  # and its digest
     if run.test_time.get("adabn", False):
         _adabn(model, training, plan)
     refiner = REFINERS[run.test_time.get("refine", "none")]

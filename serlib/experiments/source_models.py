@@ -29,6 +29,7 @@ from serlib.data import cache_root
 from serlib.errors import CacheWarning, CheckpointError, ChecksumError
 from serlib.experiments.training import TrainingData, train_source_model
 from serlib.integrity import check_finite_state, load_torch_file, verify_digest, write_with_digest
+from serlib.train import remove_checkpoint
 from serlib.train.distributed import barrier, is_main_process
 
 if TYPE_CHECKING:
@@ -100,6 +101,6 @@ def load_or_train_source_model(run: RunSpec, task: Task, training: TrainingData,
     state = {k: v.detach().cpu() for k, v in trained.model.state_dict().items()}
     if is_main_process():  # under torchrun, rank 0 writes; the others wait for the file
         write_with_digest(file, lambda tmp: torch.save({"state": state, "info": info}, tmp))
-        checkpoint.unlink(missing_ok=True)
+        remove_checkpoint(checkpoint)  # and its digest
     barrier()
     return state, info

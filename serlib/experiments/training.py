@@ -243,7 +243,8 @@ def train_method(method: Method, data: TrainingData, backbone: Backbone, recipe:
             model.load_state_dict(source_state)  # type: ignore[arg-type]
         loaders = train_loaders(method, part, backbone, recipe, seed)
         unlabelled = eval_loader(part.target_unlabelled) if "unlabelled" in loaders else None
-        step = build_step(method, model, hyper=hyper, unlabelled_loader=unlabelled)
+        step = build_step(method, model, hyper=hyper, unlabelled_loader=unlabelled,
+                          device=device)
         return _fit(model, step, loaders, recipe=recipe, backbone=backbone, stage=stage,
                     seed=seed, dev=dev, selected_on=selected_on, device=device,
                     checkpoint=None if fold else checkpoint, progress=progress and not fold,
