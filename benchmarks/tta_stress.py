@@ -5,8 +5,8 @@
 
 RAVDESS → EmoDB and RAVDESS → EMOVO on the frozen BYOL-S embeddings of the cpu profile. A
 logistic regression (C = 0.01, fixed; source train only) is scored on the targets after
-:func:`serlib.data.stress_subsample` made each speaker break an assumption of speaker
-statistics (:data:`serlib.data.STRESS_CASES`: 2 / 5 / 10 utterances per speaker, one
+:func:`serlib.data.stress.stress_subsample` made each speaker break an assumption of speaker
+statistics (:data:`serlib.data.stress.STRESS_CASES`: 2 / 5 / 10 utterances per speaker, one
 class missing, an 80/20 skew, one emotion per speaker). Columns (test-time information):
 
 - ``inductive``: source statistics only, one recording at a time;
