@@ -22,23 +22,37 @@ centroids of its speaker: its argmax is the refined label.
 
 What it assumes, and why it is honest: the speaker of each test utterance is known and
 several of their utterances are at hand (the ``speaker`` normalisation of the cpu profile
-assumes the same); no label is read and nothing is selected on the test split. It does
-**not** assume that a speaker expresses every emotion equally often: centroids are
-nearest-neighbour prototypes, not a balanced assignment.
+assumes the same); no label is read and nothing is selected on the test split.
+
+Where it fails (measured in ``benchmarks/tta_stress.py`` and ``tests/adapt``; chapter 9,
+"When speaker statistics fail"): it works best when each speaker shows every class several
+times. The soft centroids start from the model's class masses, so a class the speaker never
+shows still gets a centroid and draws utterances away from the classes they do show; a
+speaker with one emotion, one class missing or an 80/20 skew loses accuracy that the model
+alone had, and with a handful of utterances per speaker the centroids are the utterances
+themselves. Two guards: a speaker with fewer than ``min_utterances`` utterances keeps the
+model's probabilities (the inductive path), and a :class:`SpeakerStatisticsWarning` says so,
+and also when refinement turns a speaker's varied predictions into a single class.
 
 Chapter: book/09_beyond.md
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import torch
 from torch import Tensor
 
 from serlib.errors import NonFiniteError
+from serlib.features.normalize import MIN_SPEAKER_UTTERANCES, SpeakerStatisticsWarning
 
-__all__ = ["speaker_centroid_scores"]
+__all__ = ["MIN_UTTERANCES", "SpeakerStatisticsWarning", "speaker_centroid_scores"]
+
+#: a speaker with fewer utterances is not refined (chosen on the synthetic stress corpus and
+#: RAVDESS's dev speakers, never on a test split; see benchmarks/tta_stress.py)
+MIN_UTTERANCES = MIN_SPEAKER_UTTERANCES
 
 _EPS = 1e-8  # guards the norms of all-zero features and the mass of a class nobody holds
 
@@ -67,7 +81,7 @@ def _refine_group(f: Tensor, p: Tensor, iters: int) -> Tensor:
 
 
 def speaker_centroid_scores(feats: Tensor, probs: Tensor, speakers: Sequence[str], *,
-                            iters: int = 1) -> Tensor:
+                            iters: int = 1, min_utterances: int = MIN_UTTERANCES) -> Tensor:
     """Refined class scores: cosine similarity to the speaker's own class centroids.
 
     Args:
@@ -76,9 +90,13 @@ def speaker_centroid_scores(feats: Tensor, probs: Tensor, speakers: Sequence[str
         speakers: the speaker of each utterance (refinement runs per speaker).
         iters: assignment/re-centring steps after the soft centroids (SHOT: 1; 0 keeps
             the soft centroids).
+        min_utterances: a speaker with fewer utterances is not refined: their rows keep
+            ``probs`` (the inductive path), with a :class:`SpeakerStatisticsWarning`
+            (1: refine everyone).
 
     Returns:
-        Scores in [-1, 1]; ``scores.argmax(1)`` are the refined labels.
+        Scores in [-1, 1] (cosines; the model's probabilities for unrefined speakers);
+        ``scores.argmax(1)`` are the refined labels.
 
     Raises:
         ValueError: the inputs disagree in length, are not 2-D, or ``iters < 0``.
@@ -101,6 +119,8 @@ def speaker_centroid_scores(feats: Tensor, probs: Tensor, speakers: Sequence[str
                          f"{len(speakers)} speakers: give one of each per utterance")
     if iters < 0:
         raise ValueError(f"iters={iters}: use 0 or more")
+    if min_utterances < 1:
+        raise ValueError(f"min_utterances={min_utterances}: use 1 or more")
     for name, x in (("feats", feats), ("probs", probs)):
         if not bool(torch.isfinite(x).all()):
             raise NonFiniteError(f"speaker-centroid refinement: {name} hold non-finite "
@@ -110,7 +130,24 @@ def speaker_centroid_scores(feats: Tensor, probs: Tensor, speakers: Sequence[str
     rows: dict[str, list[int]] = {}
     for i, s in enumerate(speakers):
         rows.setdefault(str(s), []).append(i)
-    for index in rows.values():
+    skipped, collapsed = [], []
+    for speaker, index in rows.items():
         idx = torch.tensor(index)
+        if len(index) < min_utterances:
+            out[idx] = p[idx]
+            skipped.append(speaker)
+            continue
         out[idx] = _refine_group(f[idx], p[idx], iters)
+        if len(index) > 1 and out[idx].argmax(1).unique().numel() == 1 \
+                and p[idx].argmax(1).unique().numel() > 1:
+            collapsed.append(speaker)
+    if skipped:
+        warnings.warn(f"speaker-centroid refinement: {len(skipped)} speaker(s) with fewer "
+                      f"than {min_utterances} utterances kept the model's predictions "
+                      f"({skipped[:3]}...)", SpeakerStatisticsWarning, stacklevel=2)
+    if collapsed:
+        warnings.warn(f"speaker-centroid refinement gave {len(collapsed)} speaker(s) a "
+                      f"single class ({collapsed[:3]}...): refinement assumes each speaker "
+                      "shows several emotions; check these speakers",
+                      SpeakerStatisticsWarning, stacklevel=2)
     return out

@@ -29,12 +29,14 @@ Chapter: book/03_log_mel.md
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from serlib.errors import SerlibWarning
 from serlib.features.norm_stats import (
     NORM_MODES,
     NormStats,
@@ -43,12 +45,24 @@ from serlib.features.norm_stats import (
     fit_norm_stats,
 )
 
-__all__ = ["NORMALIZATIONS", "NORM_MODES", "NormStats", "apply_norm_stats",
+__all__ = ["MIN_SPEAKER_UTTERANCES", "NORMALIZATIONS", "NORM_MODES", "NormStats",
+           "SpeakerStatisticsWarning", "apply_norm_stats",
            "compute_norm_stats", "fit_mode_stats", "fit_norm_stats", "group_keys",
            "normalize_embeddings", "normalize_features"]
 
 #: the normalisation modes of :func:`normalize_features` and :func:`normalize_embeddings`
 NORMALIZATIONS = ("none", "utterance", "source", "target", "speaker")
+
+#: a speaker needs this many utterances for statistics of their own (``min_group``); fewer
+#: and the speaker takes the fallback (inductive) statistics. Chosen on the synthetic
+#: stress corpus and RAVDESS's dev speakers (benchmarks/tta_stress.py), never on a test
+#: split: with 2 utterances per speaker, per-speaker statistics fall to chance.
+MIN_SPEAKER_UTTERANCES = 5
+
+
+class SpeakerStatisticsWarning(SerlibWarning):
+    """Speaker statistics were skipped or are likely to mislead (too few utterances, one
+    predicted class): see book/09_beyond.md, "When speaker statistics fail"."""
 
 
 def _labels(values: Sequence[str] | None, n: int, name: str, mode: str) -> list[str]:
@@ -174,12 +188,21 @@ def normalize_features(feats: Sequence[Tensor], *, mode: str,
 def normalize_embeddings(x: Tensor, *, mode: str, domains: Sequence[str] | None = None,
                          speakers: Sequence[str] | None = None,
                          fit: Sequence[bool] | None = None, source: str = "source",
-                         min_std: float = 1e-5) -> Tensor:
+                         min_std: float = 1e-5, min_group: int = 1,
+                         fallback: tuple[Tensor, Tensor] | None = None) -> Tensor:
     """Standardise utterance embeddings per dimension with the statistics ``mode`` assigns.
 
     ``"utterance"`` standardises each row over its own ``d`` values; the other modes use one
     mean and standard deviation per dimension, computed over the ``fit`` rows of the group
-    (float64 sums). Arguments as :func:`fit_mode_stats`.
+    (float64 sums). Arguments as :func:`fit_mode_stats`, and:
+
+    Args:
+        min_group: a group with fewer ``fit`` rows is standardised with ``fallback``
+            instead of its own statistics, with a :class:`SpeakerStatisticsWarning` (1: never;
+            :data:`MIN_SPEAKER_UTTERANCES` is the measured guard for ``"speaker"``).
+        fallback: ``(mean, std)`` per dimension for small groups, e.g. the source training
+            statistics (the inductive path); None: the statistics of all ``fit`` rows of the
+            large groups.
 
     Shape:
         x: (n, d); returns (n, d) in ``x``'s dtype.
@@ -203,8 +226,28 @@ def normalize_embeddings(x: Tensor, *, mode: str, domains: Sequence[str] | None 
     members: dict[str, list[int]] = {}
     for i, k in enumerate(keys):
         members.setdefault(k, []).append(i)
-    for key, rows in _fit_rows(keys, fit, mode, domains, source).items():
-        ref = z[rows]
-        mean, std = ref.mean(0), ref.std(0, unbiased=False).clamp(min=min_std)
+    groups = _fit_rows(keys, fit, mode, domains, source)
+    small = [k for k, rows in groups.items() if len(rows) < min_group]
+    if small:
+        if fallback is not None:
+            f_mean = torch.as_tensor(fallback[0], dtype=torch.float64)
+            f_std = torch.as_tensor(fallback[1], dtype=torch.float64).clamp(min=min_std)
+        else:
+            large = [i for k, rows in groups.items() if k not in small for i in rows]
+            if not large:
+                raise ValueError(f"min_group={min_group}: every group is smaller; pass "
+                                 "fallback= (e.g. the source statistics)")
+            f_mean, f_std = z[large].mean(0), z[large].std(0, unbiased=False).clamp(
+                min=min_std)
+        warnings.warn(f"{len(small)} of {len(groups)} {mode} groups have fewer than "
+                      f"{min_group} utterances ({small[:3]}...): standardised with the "
+                      "fallback statistics instead of their own", SpeakerStatisticsWarning,
+                      stacklevel=2)
+    for key, rows in groups.items():
+        if key in small:
+            mean, std = f_mean, f_std
+        else:
+            ref = z[rows]
+            mean, std = ref.mean(0), ref.std(0, unbiased=False).clamp(min=min_std)
         out[members[key]] = (z[members[key]] - mean) / std
     return out.to(x.dtype)

@@ -70,7 +70,7 @@ def test_a_class_nobody_is_assigned_keeps_its_centroid():
     feats = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
     probs = np.array([[0.8, 0.1, 0.1], [0.7, 0.2, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1]])
     scores = speaker_centroid_scores(torch.tensor(feats), torch.tensor(probs), ["s"] * 4,
-                                     iters=2)
+                                     iters=2, min_utterances=1)
     assert torch.isfinite(scores).all() and 2 not in scores.argmax(1).tolist()
     np.testing.assert_allclose(scores.numpy(), _oracle(feats, probs, ["s"] * 4, 2), atol=1e-6)
 
