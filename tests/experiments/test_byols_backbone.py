@@ -6,6 +6,8 @@ from the audio file alone, what it predicted during training from the cache.
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
@@ -18,6 +20,7 @@ from serlib.experiments import (
     save_model_bundle,
 )
 from serlib.features import UtteranceDataset, eval_loader
+from serlib.features.normalize import MIN_SPEAKER_UTTERANCES, SpeakerStatisticsWarning
 from serlib.train import predict
 
 pytestmark = pytest.mark.shared
@@ -63,8 +66,25 @@ def test_embed_frames_option_decides_whether_an_utterance_sees_the_others(
                               backbone="byols_embed", weights=str(byols_checkpoint),
                               frames=frames, normalize="none")
     backbone = make_backbone(config, emodb_rows)
-    rows = emodb_rows.iloc[7:].reset_index(drop=True)
-    rows["speaker"] = "one"  # several utterances of the same speaker
-    together = backbone.embed(rows, progress=False)  # (3, dim)
-    alone = backbone.embed(rows.iloc[:1], progress=False)  # (1, dim)
+    rows = emodb_rows.copy()
+    rows["speaker"] = "one"  # ten utterances of the same speaker
+    together = backbone.embed(rows, progress=False)  # (10, dim)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SpeakerStatisticsWarning)  # one utterance: guarded
+        alone = backbone.embed(rows.iloc[:1], progress=False)  # (1, dim)
     assert torch.allclose(together[0], alone[0], atol=1e-5) == inductive
+
+
+def test_a_speaker_with_too_few_utterances_keeps_the_source_statistics(
+        emodb_rows, byols_checkpoint):
+    """The guard of chapter 9: per-speaker frame statistics need MIN_SPEAKER_UTTERANCES."""
+    kwargs = {"name": "t", "tasks": ("emodb -> emodb",), "methods": ("zero_shot",),
+              "backbone": "byols_embed", "weights": str(byols_checkpoint),
+              "normalize": "none"}
+    speaker = make_backbone(ExperimentConfig(**kwargs, frames="speaker"), emodb_rows)
+    source = make_backbone(ExperimentConfig(**kwargs, frames="none"), emodb_rows)
+    rows = emodb_rows.iloc[: MIN_SPEAKER_UTTERANCES - 1].copy()
+    rows["speaker"] = "few"
+    with pytest.warns(SpeakerStatisticsWarning, match="fewer than 5 utterances"):
+        guarded = speaker.embed(rows, progress=False)
+    assert torch.allclose(guarded, source.embed(rows, progress=False), atol=1e-5)

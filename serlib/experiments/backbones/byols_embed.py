@@ -26,6 +26,7 @@ Chapter: book/04_source_models.md
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -37,6 +38,7 @@ from serlib.experiments.backbones.embedding import EmbeddingBackbone
 from serlib.experiments.config import ExperimentConfig
 from serlib.experiments.weights import resolve_weights
 from serlib.features import cached_trunk_features, mel_preset
+from serlib.features.normalize import MIN_SPEAKER_UTTERANCES, SpeakerStatisticsWarning
 from serlib.models import BYOLSEmbedder, load_byols_encoder, mean_std_pool
 
 __all__ = ["ByolsEmbedBackbone"]
@@ -88,9 +90,14 @@ class ByolsEmbedBackbone(EmbeddingBackbone):
         return [self._frames[p] for p in paths]
 
     def embed_groups(self, table: pd.DataFrame, groups: list[str] | None, *,
-                     progress: bool = False) -> Tensor:
+                     progress: bool = False, min_group: int = 1) -> Tensor:
         """Embeddings with each group's frames corrected by the group's statistics
         (``groups=None``: no correction, the source statistics for every row).
+
+        ``min_group``: a group of fewer utterances keeps the source statistics (with a
+        :class:`~serlib.features.normalize.SpeakerStatisticsWarning`): a speaker's
+        statistics from two or three utterances subtract their emotions with their voice
+        (chapter 9, "When speaker statistics fail").
 
         Shape:
             returns (len(table), 2 d).
@@ -101,10 +108,16 @@ class ByolsEmbedBackbone(EmbeddingBackbone):
         for i, g in enumerate(groups if groups is not None else ["all"] * len(table)):
             rows_of.setdefault(g, []).append(i)
         source = (self.embedder.source_mean, self.embedder.source_std)
+        small = [g for g, rows in rows_of.items() if groups is not None
+                 and len(rows) < min_group]
+        if small:
+            warnings.warn(f"{len(small)} speaker(s) have fewer than {min_group} utterances "
+                          f"({sorted(small)[:5]}): their frames keep the source statistics",
+                          SpeakerStatisticsWarning, stacklevel=2)
         with torch.no_grad():
-            for rows in rows_of.values():
+            for group, rows in rows_of.items():
                 h = torch.cat([frames[i] for i in rows])  # (group's frames, trunk_dim)
-                stats = source if groups is None else _stats(h)
+                stats = source if groups is None or group in small else _stats(h)
                 f = self.embedder.neck(h, *stats)  # (group's frames, d): one call
                 for i, part in zip(rows, f.split([len(frames[i]) for i in rows]), strict=True):
                     out[i] = mean_std_pool(part[None])[0]  # (1, frames/8, d) -> (2 d,)
@@ -121,7 +134,10 @@ class ByolsEmbedBackbone(EmbeddingBackbone):
         return None
 
     def embed(self, table: pd.DataFrame, *, progress: bool) -> Tensor:
-        return self.embed_groups(table, self.frame_groups(table), progress=progress)
+        # per-speaker statistics need enough utterances (the measured guard, chapter 9)
+        floor = MIN_SPEAKER_UTTERANCES if self.frames == "speaker" else 1
+        return self.embed_groups(table, self.frame_groups(table), progress=progress,
+                                 min_group=floor)
 
     def bundle_embed(self, table: pd.DataFrame) -> Tensor:
         return self.embed_groups(table, None if self.frames == "none"
