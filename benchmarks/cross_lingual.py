@@ -16,27 +16,25 @@ them. ``--json FILE`` writes one record per row with at least ``source``, ``targ
 processes, one CPU thread each, into the same results file (``serlib experiment run
 --shard K/N`` does the same by hand); the features are computed once, before the shards
 start. The rows do not depend on N: every run is seeded and trains on one thread.
-``--refine none`` runs the grid without test-time speaker-centroid refinement (the
-config's ``refine``), for the ablation.
-
 ``CONFIG`` (default ``cross_lingual``) is any experiment: a shipped name or a YAML path.
 
-``--test-time {inductive,adapted,both}`` (default ``adapted``) picks the column(s). Each is
-the config with these overrides (:data:`TEST_TIME`), run into its own results file:
+``--test-time {inductive,adapted,both}`` (default ``both``) picks the column(s). A column is a
+point of the config's ``test_time`` axis (:mod:`serlib.experiments.test_time`), classed by the
+information it reads at test time:
 
-- ``adapted``: the config as it is (the cpu profile: each test speaker's frames and
-  embeddings standardised by that speaker's own unlabelled utterances, plus the config's
-  ``refine``): test-time information ``target speaker``;
-- ``inductive``: ``frames: none`` (trunk frames with the source training statistics only),
-  ``normalize: source`` (embeddings standardised by the source training embeddings),
-  ``refine: none``, ``adabn: false``: one recording at a time, nothing of the target:
-  test-time information ``inductive``. This is the recipe ``benchmarks/inductive.py``
-  measured best among the strictly inductive ones (source-dev choice).
+- ``inductive``: the points whose ``test_time_info`` is ``inductive`` (the shipped config:
+  ``frames: none, normalize: source, refine: none``: one recording at a time, source
+  statistics only; the recipe ``benchmarks/inductive.py`` measured best among the strictly
+  inductive ones, chosen on source dev). Only this column compares with the papers'
+  zero-shot, which is inductive;
+- ``adapted``: every other point (the shipped config: each test speaker's unlabelled
+  utterances correct its frames and embeddings, and speaker-centroid refinement re-labels
+  them: ``target speaker``).
 
-An override whose field the config does not have (``frames`` and ``adabn`` until the
-test-time settings table lands) is reported and left out, and the column's
-``test_time_info`` then says ``target speaker`` rather than claiming ``inductive``: the
-``byols_embed`` backbone still corrects frames per speaker without the ``frames`` option.
+A config without a ``test_time`` axis gets one: its own settings, and for ``inductive`` the
+overrides :data:`INDUCTIVE`. Every row of the printed table and of the JSON says its
+``test_time_info`` and ``labels_used`` (every target label the run touched, selection
+included).
 """
 
 from __future__ import annotations
@@ -55,26 +53,33 @@ from pathlib import Path
 
 import pandas as pd
 
-#: the config overrides of each test-time column (see the module docstring)
-TEST_TIME: dict[str, dict[str, object]] = {
-    "adapted": {},
-    "inductive": {"frames": "none", "normalize": "source", "refine": "none", "adabn": False},
-}
+#: the settings of the inductive column for a config that has no ``test_time`` axis
+INDUCTIVE: dict[str, object] = {"frames": "none", "normalize": "source", "refine": "none",
+                                "adabn": False}
 
 
-def test_time_config(config, test_time: str, profile: str) -> tuple[object, list[str], str]:
-    """The config of one test-time column, the overrides it lacks, and its
-    ``test_time_info`` (``inductive`` only when nothing of the target is read)."""
-    from serlib.experiments import resolve_experiment
+def test_time_config(config, test_time: str, profile: str):
+    """The config restricted to the ``test_time`` points of the requested column(s)
+    (``inductive``, ``adapted`` or ``both``; see the module docstring), after the profile's
+    own overrides; returns it and each kept point's test-time information."""
+    from serlib.experiments import resolve_experiment, test_time_info
+    from serlib.experiments.config_checks import test_time_points
 
-    fields = {f.name for f in dataclasses.fields(config)}
-    wanted = TEST_TIME[test_time]
-    missing = [k for k in wanted if k not in fields]
-    config = dataclasses.replace(config, **{k: v for k, v in wanted.items() if k in fields})
-    backbone = resolve_experiment(config, profile, None).config.backbone
-    speaker_frames = backbone == "byols_embed" and "frames" in missing  # still per speaker
-    info = "inductive" if test_time == "inductive" and not speaker_frames else "target speaker"
-    return config, missing, info
+    resolved = resolve_experiment(config, profile, None).config  # the profile's axis
+    points = [dict(p) for p in resolved.test_time] or [
+        {k: getattr(resolved, k) for k in ("frames", "normalize", "adabn", "refine")}]
+    if not any(test_time_info(p) == "inductive" for p in test_time_points(
+            dataclasses.replace(resolved, test_time=tuple(points)))):
+        points = [INDUCTIVE, *points]
+    full = test_time_points(dataclasses.replace(resolved, test_time=tuple(points)))
+    keep = tuple(p for p, f in zip(points, full, strict=True)
+                 if test_time == "both"
+                 or (test_time_info(f) == "inductive") == (test_time == "inductive"))
+    overrides = {name: {**values, **({"test_time": keep} if name == profile else {})}
+                 for name, values in config.profiles.items()}
+    config = dataclasses.replace(config, test_time=keep, profiles=overrides)
+    kept = resolve_experiment(config, profile, None).config  # checks them on the backbone
+    return config, [test_time_info(p) for p in test_time_points(kept)]
 
 
 def _paper(row: pd.Series, published: pd.DataFrame) -> str:
@@ -150,11 +155,9 @@ def main() -> int:
     parser.add_argument("config", nargs="?", default="cross_lingual",
                         help="an experiment name or YAML path (default: cross_lingual)")
     parser.add_argument("--test-time", choices=["inductive", "adapted", "both"],
-                        default="adapted", help="which test-time column(s) to run")
+                        default="both", help="which test-time column(s) to run")
     parser.add_argument("--profile", default="cpu", choices=["smoke", "cpu", "full"])
     parser.add_argument("--protocol", default="speaker_folds", choices=["speaker_folds", "paper"])
-    parser.add_argument("--refine", choices=["none", "speaker_centroids"], default=None,
-                        help="replace the config's test-time refinement (the ablation)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="processes, each running one shard of the grid on one thread")
@@ -170,53 +173,45 @@ def main() -> int:
     from serlib.experiments import load_experiment, published_table
 
     base = load_experiment(args.config)
-    base = dataclasses.replace(base, protocol=args.protocol, refine=args.refine or base.refine)
-    columns = ["inductive", "adapted"] if args.test_time == "both" else [args.test_time]
+    base = dataclasses.replace(base, protocol=args.protocol)
+    config, infos = test_time_config(base, args.test_time, args.profile)
+    print(f"test-time column(s) {args.test_time}: {len(config.test_time)} point(s) of the "
+          f"test_time axis ({', '.join(infos)})", flush=True)
     published, shown, records, walls, errors = published_table(), [], [], {}, 0
-    runs, peaks_all = 0, {}
-    for column in columns:
-        config, missing, info = test_time_config(base, column, args.profile)
-        if missing:
-            print(f"{column}: the config has no {', '.join(missing)} field(s) on this "
-                  f"branch; left out (test-time information: {info})")
-        result, wall, peaks = _run(config, args, work, column)
-        walls[column] = wall
-        summary = result.summary
-        if summary.empty:
-            print(f"{column}: no results: " + "; ".join(result.skipped + result.errors))
-            return 1
-        infos = (summary["test_time_info"].astype(str) if "test_time_info" in summary
-                 else pd.Series(info, index=summary.index))
-        labels_used = (summary["labels_used"] if "labels_used" in summary
-                       else pd.Series("–", index=summary.index))
-        shown.append(pd.DataFrame({
-            "task": summary["source"] + " → " + summary["target"],
-            "method": summary["method"], "labels": summary["n_labels"],
-            "labels used": labels_used, "test-time information": infos,
-            "UAR %": summary["uar"], "WA %": summary["wa"],
-            "pooled UAR % [95 % CI]": [
-                f"{100 * u:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]" for u, lo, hi in
-                zip(summary["pooled_uar"], summary["pooled_uar_low"],
-                    summary["pooled_uar_high"], strict=True)],
-            "chance UAR %": (100 * summary["chance_uar"]).round(1),
-            "runs": summary["runs"], "papers (their protocol; test-time inductive)": [
-                _paper(r, published) for _, r in summary.iterrows()]}))
-        runs += len(result.results)
-        errors += len(result.errors)
-        peaks_all.update({f"{column} {k}": v for k, v in peaks.items()})
-        records += [{"source": r["source"], "target": r["target"], "method": r["method"],
-                     "n_labels": str(r["n_labels"]), "protocol": args.protocol,
-                     "test_time": column, "test_time_info": str(i),
-                     "labels_used": None if lu == "–" else lu, "refine": config.refine,
-                     "uar_mean": r["uar_mean"], "uar_std": r["uar_std"],
-                     "wa_mean": r["wa_mean"], "wa_std": r["wa_std"], "seeds": int(r["seeds"]),
-                     "folds": int(r["folds"]), "pooled_uar": r["pooled_uar"],
-                     "pooled_uar_low": r["pooled_uar_low"],
-                     "pooled_uar_high": r["pooled_uar_high"], "chance_uar": r["chance_uar"]}
-                    for (_, r), i, lu in zip(summary.iterrows(), infos, labels_used,
-                                             strict=True)]
-        print(f"{column}: {len(result.results)} runs ({len(result.errors)} failed) in "
-              f"{wall:.0f} s; results {result.paths.results}", flush=True)
+    result, wall, peaks_all = _run(config, args, work, args.test_time)
+    walls[args.test_time] = wall
+    summary = result.summary
+    if summary.empty:
+        print("no results: " + "; ".join(result.skipped + result.errors))
+        return 1
+    runs, errors = len(result.results), len(result.errors)
+    shown.append(pd.DataFrame({
+        "task": summary["source"] + " → " + summary["target"],
+        "method": summary["method"], "labels": summary["n_labels"],
+        "labels used": summary["labels_used"],
+        "test-time information": summary["test_time_info"],
+        "UAR %": summary["uar"], "WA %": summary["wa"],
+        "pooled UAR % [95 % CI]": [
+            f"{100 * u:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]" for u, lo, hi in
+            zip(summary["pooled_uar"], summary["pooled_uar_low"],
+                summary["pooled_uar_high"], strict=True)],
+        "chance UAR %": (100 * summary["chance_uar"]).round(1),
+        "runs": summary["runs"], "papers (their protocol; test-time inductive)": [
+            _paper(r, published) if r["test_time_info"] == "inductive" else "(not like for like)"
+            for _, r in summary.iterrows()]}))
+    records += [{"source": r["source"], "target": r["target"], "method": r["method"],
+                 "n_labels": str(r["n_labels"]), "protocol": args.protocol,
+                 "test_time": "inductive" if r["test_time_info"] == "inductive"
+                 else "adapted", "test_time_info": str(r["test_time_info"]),
+                 "labels_used": r["labels_used"],
+                 "uar_mean": r["uar_mean"], "uar_std": r["uar_std"],
+                 "wa_mean": r["wa_mean"], "wa_std": r["wa_std"], "seeds": int(r["seeds"]),
+                 "folds": int(r["folds"]), "pooled_uar": r["pooled_uar"],
+                 "pooled_uar_low": r["pooled_uar_low"],
+                 "pooled_uar_high": r["pooled_uar_high"], "chance_uar": r["chance_uar"]}
+                for _, r in summary.iterrows()]
+    print(f"{runs} runs ({errors} failed) in {wall:.0f} s; results {result.paths.results}",
+          flush=True)
     table = pd.concat(shown, ignore_index=True)
     print(table.to_markdown(index=False))
     wall = sum(walls.values())
@@ -231,7 +226,7 @@ def main() -> int:
                                          "runs": runs, "jobs": args.jobs,
                                          "config": str(args.config),
                                          "test_time": args.test_time,
-                                         "refine": base.refine, "peak_mb": peaks_all,
+                                         "peak_mb": peaks_all,
                                          "rows": records}, indent=2, default=float))
         print(f"json: {args.json}")
     return 1 if errors else 0
