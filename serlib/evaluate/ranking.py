@@ -104,7 +104,8 @@ def paired_ranking(results: pd.DataFrame, column: str, *, metric: str = "uar",
 
 
 def ranking_verdict(ranking: Ranking, *, names: Mapping[str, str] | None = None,
-                    what: str = "conditions", decimals: int = 1) -> str:
+                    what: str = "conditions", decimals: int = 1,
+                    unit: str = "fold × seed") -> str:
     """The sentence a chapter glues about the top of a ranking.
 
     Args:
@@ -112,6 +113,7 @@ def ranking_verdict(ranking: Ranking, *, names: Mapping[str, str] | None = None,
         names: display names of the conditions (default: their values).
         what: what the conditions are, plural (e.g. ``"values of λ"``).
         decimals: decimals of the points.
+        unit: what a pair is (``"seed"`` when every run shares one split).
 
     Returns:
         e.g. ``"λ = 0 has the highest mean UAR of the 3 values of λ (61.2 %), and λ = 0 and
@@ -124,7 +126,7 @@ def ranking_verdict(ranking: Ranking, *, names: Mapping[str, str] | None = None,
             f"({100 * float(ranking.means.iloc[0]):.{decimals}f} %)")
     if ranking.runner_up is None:
         return head + " (the only one run)"
-    verdict = paired_verdict(ranking.runner_up, names=names, decimals=decimals)
+    verdict = paired_verdict(ranking.runner_up, names=names, decimals=decimals, unit=unit)
     return f"{head}; against the runner-up, {verdict}"
 
 
@@ -156,13 +158,15 @@ def versus_reference(results: pd.DataFrame, column: str, reference: str, *,
 
 
 def reference_verdict(comparisons: Mapping[str, PairedComparison], reference: str, *,
-                      names: Mapping[str, str] | None = None) -> str:
+                      names: Mapping[str, str] | None = None,
+                      unit: str = "fold × seed") -> str:
     """How many conditions beat the reference, fall below it, or cannot be told from it.
 
     Args:
         comparisons: from :func:`versus_reference`.
         reference: display name of the reference.
         names: display names of the conditions.
+        unit: what a pair is (``"seed"`` when every run shares one split).
 
     Returns:
         e.g. ``"2 of the 6 beat the free baseline (its paired interval above zero: DANN,
@@ -182,4 +186,4 @@ def reference_verdict(comparisons: Mapping[str, PairedComparison], reference: st
     return (f"{len(groups['a'])} of the {n} beat {reference} with a paired interval above "
             f"zero{listed(groups['a'])}, {len(groups['b'])} fall below it"
             f"{listed(groups['b'])} and {len(groups['tie'])} are not distinguishable from it"
-            f"{listed(groups['tie'])} ({span} fold × seed pairs each)")
+            f"{listed(groups['tie'])} ({span} {unit} pairs each)")

@@ -66,3 +66,11 @@ def test_versus_reference_counts_each_side():
     assert text.startswith("1 of the 3 beat the free baseline with a paired interval above "
                            "zero (DANN), 1 fall below it (down) and 1 are not distinguishable")
     assert "(6 fold × seed pairs each)" in text
+
+
+def test_unit_names_the_pairs():
+    res = _rows({"x": [0.1, 0.2, 0.1], "y": [0.0] * 3})
+    r = paired_ranking(res, "cond")
+    assert "over 3 seed pairs" in ranking_verdict(r, unit="seed")
+    comps = versus_reference(res, "cond", "y")
+    assert "(3 seed pairs each)" in reference_verdict(comps, "y", unit="seed")
