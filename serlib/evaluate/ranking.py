@@ -183,7 +183,9 @@ def reference_verdict(comparisons: Mapping[str, PairedComparison], reference: st
 
     pairs = sorted({c.n_pairs for c in comparisons.values()})
     span = "/".join(map(str, pairs)) if pairs else "0"
+    falls = "falls" if len(groups["b"]) == 1 else "fall"
+    are = "is" if len(groups["tie"]) == 1 else "are"
     return (f"{len(groups['a'])} of the {n} beat {reference} with a paired interval above "
-            f"zero{listed(groups['a'])}, {len(groups['b'])} fall below it"
-            f"{listed(groups['b'])} and {len(groups['tie'])} are not distinguishable from it"
+            f"zero{listed(groups['a'])}, {len(groups['b'])} {falls} below it"
+            f"{listed(groups['b'])} and {len(groups['tie'])} {are} not distinguishable from it"
             f"{listed(groups['tie'])} ({span} {unit} pairs each)")

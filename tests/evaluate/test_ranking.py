@@ -64,7 +64,7 @@ def test_versus_reference_counts_each_side():
     assert comps["up"].mean_diff == pytest.approx(0.1)
     text = reference_verdict(comps, "the free baseline", names={"up": "DANN"})
     assert text.startswith("1 of the 3 beat the free baseline with a paired interval above "
-                           "zero (DANN), 1 fall below it (down) and 1 are not distinguishable")
+                           "zero (DANN), 1 falls below it (down) and 1 is not distinguishable")
     assert "(6 fold × seed pairs each)" in text
 
 
