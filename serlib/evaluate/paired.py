@@ -181,12 +181,16 @@ def paired_verdict(comparison: PairedComparison, *, names: dict[str, str] | None
         return (f"95 % paired interval [{100 * low:+.{decimals}f}, {100 * high:+.{decimals}f}] "
                 f"over {pairs}")
 
+    # few pairs: the bootstrap interval can exclude zero while a sign test cannot reject
+    caution = (f"; with so few pairs the sign test is not significant, p = {c.p_sign:.2f}"
+               if c.p_sign >= 0.05 else "")
     if c.verdict == "a":
         return (f"{na} beats {nb} by {100 * c.mean_diff:.{decimals}f} points of {metric} "
-                f"({span(c.low, c.high)}; {c.wins} of {c.n_pairs} pairs favour it)")
+                f"({span(c.low, c.high)}; {c.wins} of {c.n_pairs} pairs favour it{caution})")
     if c.verdict == "b":  # the interval of b minus a
         return (f"{nb} beats {na} by {-100 * c.mean_diff:.{decimals}f} points of {metric} "
-                f"({span(-c.high, -c.low)}; {c.losses} of {c.n_pairs} pairs favour it)")
+                f"({span(-c.high, -c.low)}; {c.losses} of {c.n_pairs} pairs favour it"
+                f"{caution})")
     return (f"{na} and {nb} are not distinguishable here: {na} minus {nb} is "
             f"{100 * c.mean_diff:+.{decimals}f} points of {metric} ({span(c.low, c.high)}, which "
             "includes zero)")
