@@ -182,7 +182,7 @@ def paired_verdict(comparison: PairedComparison, *, names: dict[str, str] | None
                 f"over {pairs}")
 
     # few pairs: the bootstrap interval can exclude zero while a sign test cannot reject
-    caution = (f"; with so few pairs the sign test is not significant, p = {c.p_sign:.2f}"
+    caution = (f"; a sign test over these pairs is not significant, p = {c.p_sign:.2f}"
                if c.p_sign >= 0.05 else "")
     if c.verdict == "a":
         return (f"{na} beats {nb} by {100 * c.mean_diff:.{decimals}f} points of {metric} "
