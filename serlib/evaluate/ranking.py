@@ -183,9 +183,12 @@ def reference_verdict(comparisons: Mapping[str, PairedComparison], reference: st
 
     pairs = sorted({c.n_pairs for c in comparisons.values()})
     span = "/".join(map(str, pairs)) if pairs else "0"
+    # a two-sided sign test needs 6 pairs to reach p < 0.05 (2 / 2**6 = 0.031)
+    few = ("; with fewer than 6 pairs no sign test can reach p < 0.05"
+           if pairs and min(pairs) < 6 and groups["a"] + groups["b"] else "")
     falls = "falls" if len(groups["b"]) == 1 else "fall"
     are = "is" if len(groups["tie"]) == 1 else "are"
     return (f"{len(groups['a'])} of the {n} beat {reference} with a paired interval above "
             f"zero{listed(groups['a'])}, {len(groups['b'])} {falls} below it"
             f"{listed(groups['b'])} and {len(groups['tie'])} {are} not distinguishable from it"
-            f"{listed(groups['tie'])} ({span} {unit} pairs each)")
+            f"{listed(groups['tie'])} ({span} {unit} pairs each{few})")

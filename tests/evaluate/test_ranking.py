@@ -73,7 +73,8 @@ def test_unit_names_the_pairs():
     r = paired_ranking(res, "cond")
     assert "over 3 seed pairs" in ranking_verdict(r, unit="seed")
     comps = versus_reference(res, "cond", "y")
-    assert "(3 seed pairs each)" in reference_verdict(comps, "y", unit="seed")
+    few = reference_verdict(comps, "y", unit="seed")
+    assert "(3 seed pairs each; with fewer than 6 pairs no sign test can reach p < 0.05)" in few
 
 
 def test_a_win_on_few_pairs_says_the_sign_test_is_not_significant():
