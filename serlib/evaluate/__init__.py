@@ -14,6 +14,13 @@ from serlib.evaluate.neighbours import NeighbourShare, neighbour_share
 from serlib.evaluate.paired import PairedComparison, paired_comparison, paired_verdict, sign_test
 from serlib.evaluate.permutation import PermutationTest, mmd_permutation_test
 from serlib.evaluate.pseudo_labels import pseudo_label_curve, pseudo_label_quality
+from serlib.evaluate.ranking import (
+    Ranking,
+    paired_ranking,
+    ranking_verdict,
+    reference_verdict,
+    versus_reference,
+)
 from serlib.evaluate.report import classification_report_df, confusion_matrix_df
 from serlib.evaluate.scoring import SCORE_KEYS, score_predictions, score_split, uar_selection
 from serlib.evaluate.seeds import format_mean_std, summarize_seeds
@@ -35,6 +42,7 @@ __all__ = [
     "NeighbourShare",
     "PairedComparison",
     "PermutationTest",
+    "Ranking",
     "bootstrap_ci",
     "bootstrap_distribution",
     "chance_levels",
@@ -54,6 +62,7 @@ __all__ = [
     "mmd_permutation_test",
     "neighbour_share",
     "paired_comparison",
+    "paired_ranking",
     "paired_verdict",
     "percent_columns",
     "prediction_entropy",
@@ -61,6 +70,8 @@ __all__ = [
     "pseudo_label_quality",
     "rank_agreement",
     "rank_correlation",
+    "ranking_verdict",
+    "reference_verdict",
     "save_table_csv",
     "score_predictions",
     "score_split",
@@ -70,4 +81,5 @@ __all__ = [
     "summarize_seeds",
     "tsne_perplexity",
     "uar_selection",
+    "versus_reference",
 ]

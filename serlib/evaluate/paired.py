@@ -158,13 +158,14 @@ def paired_comparison(results: pd.DataFrame, column: str, a: str, b: str, *,
 
 
 def paired_verdict(comparison: PairedComparison, *, names: dict[str, str] | None = None,
-                   decimals: int = 1) -> str:
+                   decimals: int = 1, unit: str = "fold × seed") -> str:
     """The sentence a chapter glues: who beats whom, or "not distinguishable here".
 
     Args:
         comparison: from :func:`paired_comparison`.
         names: display names of the two conditions (default: their values).
         decimals: decimals of the points.
+        unit: what a pair is (``"seed"`` when every run shares one split).
 
     Returns:
         e.g. ``"TL + MMD beats TL by 3.2 points of UAR (95 % paired interval [0.8, 5.6]
@@ -174,18 +175,22 @@ def paired_verdict(comparison: PairedComparison, *, names: dict[str, str] | None
     names = names or {}
     na, nb = names.get(c.a, c.a), names.get(c.b, c.b)
     metric = c.metric.upper().replace("_", " ")
-    pairs = f"{c.n_pairs} fold × seed pair{'s' if c.n_pairs != 1 else ''}"
+    pairs = f"{c.n_pairs} {unit} pair{'s' if c.n_pairs != 1 else ''}"
 
     def span(low: float, high: float) -> str:
         return (f"95 % paired interval [{100 * low:+.{decimals}f}, {100 * high:+.{decimals}f}] "
                 f"over {pairs}")
 
+    # few pairs: the bootstrap interval can exclude zero while a sign test cannot reject
+    caution = (f"; a sign test over these pairs is not significant, p = {c.p_sign:.2f}"
+               if c.p_sign >= 0.05 else "")
     if c.verdict == "a":
         return (f"{na} beats {nb} by {100 * c.mean_diff:.{decimals}f} points of {metric} "
-                f"({span(c.low, c.high)}; {c.wins} of {c.n_pairs} pairs favour it)")
+                f"({span(c.low, c.high)}; {c.wins} of {c.n_pairs} pairs favour it{caution})")
     if c.verdict == "b":  # the interval of b minus a
         return (f"{nb} beats {na} by {-100 * c.mean_diff:.{decimals}f} points of {metric} "
-                f"({span(-c.high, -c.low)}; {c.losses} of {c.n_pairs} pairs favour it)")
+                f"({span(-c.high, -c.low)}; {c.losses} of {c.n_pairs} pairs favour it"
+                f"{caution})")
     return (f"{na} and {nb} are not distinguishable here: {na} minus {nb} is "
             f"{100 * c.mean_diff:+.{decimals}f} points of {metric} ({span(c.low, c.high)}, which "
             "includes zero)")
