@@ -287,6 +287,7 @@ def test_cpu_colab_notebooks_start_in_the_cpu_profile_and_fetch_the_free_data() 
 
 def test_local_mathjax_is_served_from_the_build(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("SERLIB_MATHJAX", str(tmp_path))
+    monkeypatch.setattr(builder, "BUILD", tmp_path / "build")  # not `make mathjax`'s copy
     assert builder.local_mathjax() is None  # no tex-mml-chtml.js there
     (tmp_path / "tex-mml-chtml.js").write_text("// MathJax")
     assert builder.local_mathjax() == tmp_path

@@ -76,7 +76,7 @@ def test_backbone_bundle_front_reproduces_its_domain_embeddings(tmp_path, monkey
     table = table.assign(split=["train" if s in speakers[:2] else "test"
                                 for s in table["speaker"]])
     config = ExperimentConfig(name="t", tasks=["lang_a -> lang_b"], methods=["zero_shot"],
-                              backbone="byols_embed",
+                              data="synthetic", backbone="byols_embed",
                               normalize="speaker")
     backbone = ByolsEmbedBackbone(config, table)
     target = table[table["split"] == "test"]
