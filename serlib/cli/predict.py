@@ -89,6 +89,8 @@ def _predict(args: argparse.Namespace) -> int:
         shown = table.copy()
         for label in bundle.labels:
             shown[label] = [f"{100 * p:.1f}" for p in shown[label]]
+        if "speaker" in shown:  # no speaker given: the inductive path
+            shown["speaker"] = shown["speaker"].fillna("-")
         print(shown.to_markdown(index=False, disable_numparse=True))
     if failed:
         print(f"{len(failed)} of {len(files)} file(s) could not be predicted (above)",

@@ -97,6 +97,11 @@ def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[st
                           "(speakers apply the bundle's own per-speaker settings)")
     if not calibrate and speaker_level(bundle) is not None:
         return pd.DataFrame(predict_speaker_groups(bundle, paths, who))
+    if speakers is not None:
+        warnings.warn(f"model bundle {bundle.path or '(in memory)'} records no speaker-level "
+                      "test-time settings (an older bundle, or not a BYOL-S embedding model): "
+                      "the speakers are ignored and every recording takes the inductive path",
+                      stacklevel=2)
     if calibrate:
         bundle = calibrated_bundle(bundle, paths)
     front_end = LogMel(bundle.mel_config)
