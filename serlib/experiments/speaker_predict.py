@@ -49,7 +49,7 @@ GROUP_NOTE = (f"fewer than {MIN_SPEAKER_UTTERANCES} recordings of this speaker: 
               "path (source statistics)")
 
 #: the note of a prediction re-labelled by the speaker's class centroids
-REFINED_NOTE = "prediction refined by this speaker's class centroids (probabilities: the model's)"
+REFINED_NOTE = "label refined by the speaker's class centroids (columns: the model's)"
 
 
 def bundle_test_time(backbone: Any, row: Mapping[str, Any],
