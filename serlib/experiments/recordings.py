@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import torch
 
-from serlib.errors import CheckpointError, NonFiniteError
+from serlib.errors import CheckpointError, ConfigError, NonFiniteError
 from serlib.experiments.bundles import ModelBundle, recording_windows
 from serlib.experiments.calibration import calibrated_bundle
+from serlib.experiments.speaker_predict import predict_speaker_groups, speaker_level
 from serlib.features import LogMel
 
 __all__ = ["WINDOW_SECONDS", "model_device", "predict_recordings"]
@@ -48,8 +49,11 @@ def model_device(model: torch.nn.Module) -> torch.device:
         return torch.device("cpu")
 
 
+Speakers = str | Iterable[str | None] | Mapping[str, str] | None
+
+
 def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[str]], *,
-                       calibrate: bool = False) -> pd.DataFrame:
+                       calibrate: bool = False, speakers: Speakers = None) -> pd.DataFrame:
     """Class probabilities of each recording (whole utterance, the training front-end).
 
     Args:
@@ -58,10 +62,19 @@ def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[st
         calibrate: first re-estimate the bundle's statistics on these recordings
             (:func:`serlib.experiments.calibration.calibrated_bundle`: at least 10 of one
             speaker or corpus, no labels), as training did for every speaker.
+        speakers: who speaks in each recording: one name for all of them, one name (or
+            None) per path, or a mapping path → name. A bundle that records speaker-level
+            test-time settings (``frames``/``normalize: speaker``, ``refine:
+            speaker_centroids``) applies them to each speaker's recordings together
+            (:mod:`serlib.experiments.speaker_predict`); without speakers, or for a
+            speaker with fewer than ``MIN_SPEAKER_UTTERANCES`` recordings, the inductive
+            path (source statistics, no refinement).
 
     Returns:
-        One row per file: ``file``, ``prediction`` and one probability column per class,
-        in the bundle's label order.
+        One row per file: ``file``, ``prediction``, one probability column per class in the
+        bundle's label order, ``test_time_info`` (``inductive``, ``target speaker``, or
+        ``target domain`` when calibrated) and, for a speaker-level bundle, ``speaker`` and
+        ``note``.
 
     Raises:
         RecordingNotFoundError: a file does not exist.
@@ -78,12 +91,49 @@ def predict_recordings(bundle: ModelBundle, paths: Iterable[str | os.PathLike[st
                       "profile): its predictions on real recordings mean nothing; use a "
                       "bundle trained on real corpora (the cpu or full profile)", stacklevel=2)
     paths = [Path(p) for p in paths]
+    who = _speaker_list(paths, speakers)
+    if calibrate and speakers is not None:
+        raise ConfigError("predict_recordings: give calibrate=True or speakers, not both "
+                          "(speakers apply the bundle's own per-speaker settings)")
+    if not calibrate and speaker_level(bundle) is not None:
+        return pd.DataFrame(predict_speaker_groups(bundle, paths, who))
+    if speakers is not None:
+        warnings.warn(f"model bundle {bundle.path or '(in memory)'} records no speaker-level "
+                      "test-time settings (an older bundle, or not a BYOL-S embedding model): "
+                      "the speakers are ignored and every recording takes the inductive path",
+                      stacklevel=2)
     if calibrate:
         bundle = calibrated_bundle(bundle, paths)
     front_end = LogMel(bundle.mel_config)
     with torch.no_grad():
-        rows = [_predict_file(bundle, front_end, path) for path in paths]
+        rows = [{**_predict_file(bundle, front_end, path),
+                 "test_time_info": "target domain" if calibrate else "inductive"}
+                for path in paths]
     return pd.DataFrame(rows)
+
+
+def _speaker_list(paths: list[Path], speakers: Speakers) -> list[str | None]:
+    """One speaker (or None) per path.
+
+    Raises:
+        ConfigError: a list of another length, or a mapping that misses a path.
+    """
+    if speakers is None:
+        return [None] * len(paths)
+    if isinstance(speakers, str):
+        return [speakers] * len(paths)
+    if isinstance(speakers, Mapping):
+        known = {str(Path(k)): v for k, v in speakers.items()}
+        missing = [str(p) for p in paths if str(p) not in known]
+        if missing:
+            raise ConfigError(f"speakers: no speaker given for {missing[:3]}; list every "
+                              "recording (path → speaker)")
+        return [None if known[str(p)] is None else str(known[str(p)]) for p in paths]
+    who = [None if s is None else str(s) for s in speakers]
+    if len(who) != len(paths):
+        raise ConfigError(f"speakers: {len(who)} names for {len(paths)} recordings; give one "
+                          "per recording")
+    return who
 
 
 def _predict_file(bundle: ModelBundle, front_end: LogMel, path: Path) -> dict[str, Any]:

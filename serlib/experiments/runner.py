@@ -68,6 +68,7 @@ from serlib.experiments.refinement import REFINERS
 from serlib.experiments.results import append_result, read_results
 from serlib.experiments.selection import labels_used
 from serlib.experiments.source_models import load_or_train_source_model
+from serlib.experiments.speaker_predict import bundle_test_time
 from serlib.experiments.summary import render_summary, save_summary, summarize_results
 from serlib.experiments.task import Task, TaskCache, prepare_task, run_datasets
 from serlib.experiments.training import Trained, TrainingData, train_method
@@ -249,7 +250,8 @@ def save_run_bundle(outcome: RunOutcome, task: Task, plan: ResolvedExperiment,
                     source_languages=sorted(set(task.source_table["language"])),
                     target_corpora=sorted(set(task.target_table["corpus"])),
                     target_languages=sorted(set(task.target_table["language"])),
-                    target_uar=row["uar"], source_uar=row["source_uar"])
+                    target_uar=row["uar"], source_uar=row["source_uar"],
+                    test_time=bundle_test_time(task.backbone, row, task.source_table))
     return save_model_bundle(
         paths.models / f"{outcome.run.method.name}-{outcome.run.key}.pt", exported,
         labels=task.labels, mel_config=task.backbone.mel_config, model_spec=spec,

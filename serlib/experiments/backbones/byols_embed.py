@@ -18,7 +18,10 @@ embeddings computed once per utterance (:class:`~serlib.models.BYOLSEmbedder`):
 A run then takes about a second on one CPU thread, so every chapter can compare methods
 over three seeds and speaker folds. A bundle corrects frames with the statistics of the
 run's target domain as a whole (one recording has no speaker statistics; see
-:meth:`ByolsEmbedBackbone.export`).
+:meth:`ByolsEmbedBackbone.export`) and records the run's test-time settings:
+``serlib predict --speaker`` applies the speaker-level ones to recordings grouped by speaker,
+and takes the inductive path (source statistics) without speakers
+(:mod:`serlib.experiments.speaker_predict`).
 
 Chapter: book/04_source_models.md
 """
