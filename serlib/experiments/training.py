@@ -184,6 +184,13 @@ def _cross_validated(build: Callable[[TrainingData, UtteranceDataset | None, int
     final = build(data, None, min(best, max_epochs), False)
     final.chosen = {"selected_on": "cv", "best_epoch": best, "dev_uar": float(mean[best - 1]),
                     "epochs": best}
+    # the selection curve a plot shows: the cross-validated score of each epoch (the final
+    # fit on every labelled utterance has no held-out data of its own)
+    epochs = final.result.epochs.copy()
+    scores = dict(enumerate(mean.tolist(), start=1))
+    epochs["dev_score"] = [scores.get(int(e), np.nan) for e in epochs["epoch"]]
+    final.result = dataclasses.replace(final.result, epochs=epochs, best_epoch=best,
+                                       best_score=float(mean[best - 1]), selected_on="cv")
     return final
 
 
