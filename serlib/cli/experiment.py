@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from serlib.experiments.config import load_experiment, resolve_experiment
-    from serlib.experiments.grid import expand_grid
+    from serlib.experiments.grid import expand_grid, target_class_notes
 
     shard = _shard(args)
     plan = resolve_experiment(load_experiment(args.config), args.profile, args.seeds)
@@ -93,6 +93,8 @@ def _plan(args: argparse.Namespace) -> int:
     for run in runs:
         status = "done" if run.key in done else "todo"
         print(f"  [{status}] {run.key} {run.describe()}")
+    for line in target_class_notes(plan):
+        print(f"  classes: {line}")
     for note in notes:
         print(f"  note: {note}")
     print(f"{len(runs)} runs" + ("" if shard is None else

@@ -37,6 +37,7 @@ Chapter: book/10_reproducing.md
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -53,6 +54,7 @@ from torch.utils.data import ConcatDataset
 
 import serlib
 from serlib.data import cache_root, ensure_writable
+from serlib.data.labels import target_classes
 from serlib.errors import ConfigError, CorpusNotFoundError, SplitError
 from serlib.evaluate import save_table_csv, score_predictions, score_split
 from serlib.experiments.bundles import save_model_bundle
@@ -149,7 +151,19 @@ def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
             "protocol": plan.config.protocol,
             "fold": run.fold,
             "recipe": plan.recipe.name, "label_set": plan.config.label_set,
+            "restrict_to_target_classes": plan.config.restrict_to_target_classes,
             "serlib_version": serlib.__version__}
+
+
+def _restrict(pred: Predictions, labels: Sequence[str], present: Sequence[str]) -> Predictions:
+    """The predictions with the argmax over the ``present`` classes only (the logits of
+    the other classes set to -inf): ``restrict_to_target_classes``."""
+    absent = [i for i, name in enumerate(labels) if name not in set(present)]
+    if not absent:
+        return pred
+    logits = pred.logits.clone()
+    logits[:, absent] = float("-inf")
+    return dataclasses.replace(pred, logits=logits)
 
 
 @dataclass
@@ -224,12 +238,16 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
     target_pred = predict(model, eval_loader(tests["target"]), with_feats=refiner is not None)
     if refiner is not None:  # one pass: the logits come from the same features
         target_pred = refiner(target_pred, task, run, tests["target"])
+    present = target_classes(task.target_table, task.labels)
+    if plan.config.restrict_to_target_classes:
+        target_pred = _restrict(target_pred, task.labels, present)
     used = labels_used(selection["selected_on"], info["n_target_labelled"],
                        len(training.target_dev))
     scores = {**score_predictions(target_pred, labels=range(num_classes)),
               **score_split(model, tests["source"], num_classes=num_classes,
                             prefix="source_")}
-    row = {**_row(run, plan), "status": "ok", **info, "labels_used": used, **selection,
+    row = {**_row(run, plan), "status": "ok", "target_classes": " ".join(present), **info,
+           "labels_used": used, **selection,
            **scores, "wall_time": time.perf_counter() - start}
     return RunOutcome(run, model, trained, row, target_pred)
 
@@ -271,11 +289,20 @@ def run_one(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPat
     return row
 
 
-def _error_row(run: RunSpec, plan: ResolvedExperiment, err: BaseException) -> dict[str, Any]:
+def _error_row(run: RunSpec, plan: ResolvedExperiment, err: BaseException,
+               task: Task | None = None) -> dict[str, Any]:
     message = " | ".join(f"{type(err).__name__}: {err}".splitlines())
+    classes = None if task is None else " ".join(target_classes(task.target_table,
+                                                                task.labels))
     return {**_row(run, plan), "status": "error", "error": message,
+            "target_classes": classes,
             "retry": not isinstance(err, PERMANENT_ERRORS),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def _debug() -> bool:
+    """``SERLIB_DEBUG=1``: print each failed run's traceback (else one line per run)."""
+    return os.environ.get("SERLIB_DEBUG", "") not in ("", "0")
 
 
 def _plan(config: str | os.PathLike[str] | ExperimentConfig, profile: str | Profile,
@@ -336,6 +363,7 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
     for number, run in enumerate(todo, start=1):
         if run.task in dead_tasks:
             continue
+        task = None
         try:
             with main_process_first():  # under torchrun: rank 0 caches the features first
                 task = prepare_task(run.source, run.target, plan, cache, progress=progress,
@@ -343,7 +371,7 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
             row = run_one(run, task, plan, paths, progress=progress)
         except CorpusNotFoundError as err:
             dead_tasks.add(run.task)
-            skipped.append(f"{run.task}: skipped, a corpus is not on disk ({err})")
+            skipped.append(f"{run.task}: skipped, a corpus could not be loaded ({err})")
             say(skipped[-1])
             continue
         except SplitError as err:
@@ -353,11 +381,12 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
         except Exception as err:  # a failed run is its error row; the grid goes on
             again = (" (fails the same way again: fix the config)"
                      if isinstance(err, PERMANENT_ERRORS) else "")
-            errors.append(f"{run.describe()}: {type(err).__name__}: {err}{again}")
-            say(f"[{number}/{len(todo)}] {run.describe()}: FAILED\n"
-                + "".join(traceback.format_exception(err)).rstrip())
+            what = " | ".join(f"{type(err).__name__}: {err}{again}".splitlines())
+            errors.append(f"{run.describe()}: {what}")
+            say(f"[{number}/{len(todo)}] {run.describe()}: FAILED: {what}"
+                + ("\n" + "".join(traceback.format_exception(err)).rstrip() if _debug() else ""))
             if is_main_process():
-                results = append_result(paths.results, _error_row(run, plan, err))
+                results = append_result(paths.results, _error_row(run, plan, err, task))
             barrier()
             continue
         if is_main_process():
