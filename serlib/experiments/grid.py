@@ -30,6 +30,7 @@ from serlib.config import config_hash, config_to_dict
 from serlib.errors import ConfigError
 from serlib.experiments.config import ResolvedExperiment, parse_task, test_time_points
 from serlib.experiments.protocols import (
+    PROTOCOLS,
     get_protocol,
     protocol_note,
     target_fold_count,
@@ -249,8 +250,11 @@ def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
             for name in c.methods:
                 method = get_method(name)
                 if not protocol.runs(method):
+                    able = [p for p in PROTOCOLS.values() if p.runs(method)]
                     note = (f"{name} trains on the target, which protocol {protocol.name!r} "
-                            "keeps for testing only; its runs are left out")
+                            "keeps for testing only; its runs are left out; protocols that "
+                            f"can run it: {[p.name for p in able]} (a target with at least "
+                            f"{min(p.min_speakers for p in able)} speakers)")
                     if note not in notes:
                         notes.append(note)
                     continue

@@ -358,6 +358,10 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
     part = "" if shard is None else f" (shard {shard[0]}/{shard[1]} of {len(grid)})"
     say(f"{c.name} [{label}]: {len(runs)} runs{part}, {len(runs) - len(todo)} already in "
         f"{paths.results}")
+    for note in skipped:  # what the plan leaves out, said once (never silently absent)
+        say(f"note: {note}")
+    if not grid:
+        say("nothing to run: the grid has no run (the notes above say why)")
     cache = TaskCache() if cache is None else cache
     ran, dead_tasks, errors = 0, set(), []
     for number, run in enumerate(todo, start=1):
