@@ -69,8 +69,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from serlib.experiments.classes import target_class_notes
     from serlib.experiments.config import load_experiment, resolve_experiment
-    from serlib.experiments.grid import expand_grid, target_class_notes
+    from serlib.experiments.grid import expand_grid
 
     shard = _shard(args)
     plan = resolve_experiment(load_experiment(args.config), args.profile, args.seeds)

@@ -20,6 +20,11 @@ Label sets:
   the explicit, documented reading of the paper's class-index pairing (2: Bored <-> 2: Calm).
   The honest shared set of the two corpora is ``shared6``.
 
+A merge applies to every corpus of a table, or, with a mapping ``{corpus id: [merge
+names]}``, to the rows of the corpora it names only (``{"ravdess": ["calm_as_neutral"]}``
+leaves another corpus's calm dropped). :func:`target_classes` lists the classes a mapped
+table really has.
+
 A class of the set with no utterance left in a corpus (e.g. boredom on RAVDESS without the
 merge) is not an error, but it changes the number of classes the corpus really has, and so
 its chance level: :func:`apply_label_set` says so with a

@@ -2,7 +2,12 @@
 
 An experiment file lists the grid axes (``tasks`` source → target, ``methods``, ``n_labels``,
 ``thresholds``, ``trade_offs``, ``seeds``), the data (real corpora or the synthetic corpus,
-the label set), the backbone and the paper recipe. Three mappings adjust it:
+the label set), the backbone and the paper recipe. ``merges`` applies named label merges
+to every corpus (``[calm_as_neutral]``) or to one (``{ravdess: [calm_as_neutral]}``); a
+target left with fewer classes than the label set is said in the plan (``serlib experiment
+plan``) and in every row (``target_classes``), and ``restrict_to_target_classes: true``
+makes the classifier decide among those classes only (recorded in the row). Three
+mappings adjust it:
 
 - test-time settings (``frames``, ``normalize``, ``adabn``, ``refine``; one table,
   :data:`serlib.experiments.test_time.TEST_TIME`): one value each, or the grid axis

@@ -39,8 +39,7 @@ from serlib.experiments.protocols import (
 from serlib.experiments.test_time import test_time_info
 from serlib.experiments.weights import resolve_weights
 
-__all__ = ["RUN_FORMAT", "RunSpec", "expand_grid", "parse_shard", "shard_runs",
-           "target_class_notes", "target_folds"]
+__all__ = ["RUN_FORMAT", "RunSpec", "expand_grid", "parse_shard", "shard_runs", "target_folds"]
 
 #: bumped when what a run computes changes (old results then no longer count as done)
 RUN_FORMAT = 3
@@ -270,60 +269,6 @@ def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
                                               fold, dict(point))
                                 runs.setdefault(run.key, run)
     return list(runs.values()), notes
-
-
-def target_class_notes(plan: ResolvedExperiment) -> list[str]:
-    """One line per target: the classes of the label set it has (after ``merges``), read
-    from its metadata (the synthetic config; the corpus on disk), and what that means for
-    chance and for the classifier (``restrict_to_target_classes``)."""
-    import warnings
-
-    from serlib.data import CORPORA, label_set_classes, load_corpus, synthetic_config
-    from serlib.data.labels import apply_label_set, target_classes
-    from serlib.errors import CorpusNotFoundError
-
-    c = plan.config
-    classes = label_set_classes(c.label_set)
-    lines = []
-    for target in dict.fromkeys(parse_task(t)[1] for t in c.tasks):
-        if c.data == "synthetic":
-            emotions = synthetic_config(c.synthetic, **dict(c.synthetic_overrides)).emotions
-            have: tuple[str, ...] | None = tuple(e for e in classes if e in emotions)
-        else:
-            parts = []
-            for part in target.split("+"):
-                try:
-                    if part.rstrip("?") in CORPORA:
-                        parts.append(load_corpus(part.rstrip("?"), progress=False))
-                except (CorpusNotFoundError, OSError):
-                    if not part.endswith("?"):
-                        parts = []
-                        break
-            if parts:
-                import pandas as pd
-
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    table = apply_label_set(pd.concat(parts, ignore_index=True),
-                                            c.label_set, merges=c.merges)
-                have = target_classes(table, c.label_set)
-            else:
-                have = None
-        if have is None:
-            lines.append(f"target {target!r}: classes unknown (not on disk)")
-        elif len(have) == len(classes):
-            lines.append(f"target {target!r}: all {len(classes)} classes of {c.label_set} "
-                         f"{list(have)}")
-        else:
-            how = ("the classifier decides among these only (restrict_to_target_classes)"
-                   if c.restrict_to_target_classes else
-                   "the classifier can still predict the absent ones; set "
-                   "restrict_to_target_classes: true to decide among these only")
-            lines.append(f"target {target!r}: {len(have)} of the {len(classes)} classes of "
-                         f"{c.label_set}: {list(have)} (absent: "
-                         f"{[x for x in classes if x not in have]}); chance UAR "
-                         f"1/{len(have)}; {how}")
-    return lines
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -37,7 +37,6 @@ Chapter: book/10_reproducing.md
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -58,6 +57,7 @@ from serlib.data.labels import target_classes
 from serlib.errors import ConfigError, CorpusNotFoundError, SplitError
 from serlib.evaluate import save_table_csv, score_predictions, score_split
 from serlib.experiments.bundles import save_model_bundle
+from serlib.experiments.classes import restrict_to_classes
 from serlib.experiments.config import (
     ExperimentConfig,
     ResolvedExperiment,
@@ -155,17 +155,6 @@ def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
             "serlib_version": serlib.__version__}
 
 
-def _restrict(pred: Predictions, labels: Sequence[str], present: Sequence[str]) -> Predictions:
-    """The predictions with the argmax over the ``present`` classes only (the logits of
-    the other classes set to -inf): ``restrict_to_target_classes``."""
-    absent = [i for i, name in enumerate(labels) if name not in set(present)]
-    if not absent:
-        return pred
-    logits = pred.logits.clone()
-    logits[:, absent] = float("-inf")
-    return dataclasses.replace(pred, logits=logits)
-
-
 @dataclass
 class RunOutcome:
     """A trained and scored run: the model, how it was trained, and its results row.
@@ -240,7 +229,7 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
         target_pred = refiner(target_pred, task, run, tests["target"])
     present = target_classes(task.target_table, task.labels)
     if plan.config.restrict_to_target_classes:
-        target_pred = _restrict(target_pred, task.labels, present)
+        target_pred = restrict_to_classes(target_pred, task.labels, present)
     used = labels_used(selection["selected_on"], info["n_target_labelled"],
                        len(training.target_dev))
     scores = {**score_predictions(target_pred, labels=range(num_classes)),

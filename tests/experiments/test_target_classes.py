@@ -12,8 +12,8 @@ from serlib.config import config_from_dict
 from serlib.data.labels import apply_label_set, target_classes
 from serlib.errors import ConfigError
 from serlib.experiments import read_results, run_experiment
+from serlib.experiments.classes import restrict_to_classes
 from serlib.experiments.config import ExperimentConfig
-from serlib.experiments.runner import _restrict
 from serlib.train import Predictions
 
 BASE = {"name": "x", "tasks": ["emodb -> ravdess"], "methods": ["zero_shot"]}
@@ -53,7 +53,7 @@ def test_restrict_takes_the_argmax_over_the_present_classes_only() -> None:
     logits = torch.tensor([[0.0, 5.0, 1.0], [3.0, 9.0, 0.0]])
     pred = Predictions(logits, torch.tensor([0, 2]), None, torch.arange(2))
     assert pred.y_pred.tolist() == [1, 1]
-    kept = _restrict(pred, ("anger", "boredom", "neutral"), ("anger", "neutral"))
+    kept = restrict_to_classes(pred, ("anger", "boredom", "neutral"), ("anger", "neutral"))
     assert kept.y_pred.tolist() == [2, 0] and pred.y_pred.tolist() == [1, 1]
 
 
