@@ -69,6 +69,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from serlib.experiments.classes import target_class_notes
     from serlib.experiments.config import load_experiment, resolve_experiment
     from serlib.experiments.grid import expand_grid
 
@@ -93,6 +94,8 @@ def _plan(args: argparse.Namespace) -> int:
     for run in runs:
         status = "done" if run.key in done else "todo"
         print(f"  [{status}] {run.key} {run.describe()}")
+    for line in target_class_notes(plan):
+        print(f"  classes: {line}")
     for note in notes:
         print(f"  note: {note}")
     print(f"{len(runs)} runs" + ("" if shard is None else

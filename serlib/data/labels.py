@@ -20,6 +20,11 @@ Label sets:
   the explicit, documented reading of the paper's class-index pairing (2: Bored <-> 2: Calm).
   The honest shared set of the two corpora is ``shared6``.
 
+A merge applies to every corpus of a table, or, with a mapping ``{corpus id: [merge
+names]}``, to the rows of the corpora it names only (``{"ravdess": ["calm_as_neutral"]}``
+leaves another corpus's calm dropped). :func:`target_classes` lists the classes a mapped
+table really has.
+
 A class of the set with no utterance left in a corpus (e.g. boredom on RAVDESS without the
 merge) is not an error, but it changes the number of classes the corpus really has, and so
 its chance level: :func:`apply_label_set` says so with a
@@ -31,7 +36,7 @@ Chapter: book/02_corpora.md
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,7 +51,12 @@ __all__ = [
     "encode_labels",
     "label_set_classes",
     "mapping_counts",
+    "merges_for",
+    "target_classes",
 ]
+
+#: ``merges`` of :func:`apply_label_set`: names for every corpus, or corpus id → names
+Merges = Iterable[str] | Mapping[str, Iterable[str]]
 
 #: every harmonised emotion name; corpus modules map their raw labels onto these
 VOCABULARY = (
@@ -112,8 +122,36 @@ def _merge_map(merges: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
+def merges_for(merges: Merges, corpus: str) -> tuple[str, ...]:
+    """The merges that apply to ``corpus``: all of a list, or the mapping's entry for it."""
+    if isinstance(merges, Mapping):
+        return tuple(merges.get(corpus, ()))
+    return tuple(merges)
+
+
+def _mapped(table: pd.DataFrame, merges: Merges) -> pd.Series:
+    """``emotion`` after the merges (per corpus when ``merges`` is a mapping)."""
+    if not isinstance(merges, Mapping):
+        mapping = _merge_map(merges)
+        return table["emotion"].map(lambda e: mapping.get(e, e))
+    for names in merges.values():
+        _merge_map(names)  # unknown names are an error even for an absent corpus
+    corpora = table["corpus"].astype(str) if "corpus" in table else \
+        pd.Series("", index=table.index)
+    maps = {c: _merge_map(merges_for(merges, c)) for c in set(corpora)}
+    values = [maps[c].get(e, e) for c, e in zip(corpora, table["emotion"], strict=True)]
+    return pd.Series(values, index=table.index, dtype=object)
+
+
+def target_classes(table: pd.DataFrame, label_set: str | Sequence[str]) -> tuple[str, ...]:
+    """The classes of ``label_set`` that ``table`` (after :func:`apply_label_set`) has, in
+    the set's order: the classes a target really has (its chance level is 1/len of it)."""
+    present = set(table["emotion"])
+    return tuple(c for c in label_set_classes(label_set) if c in present)
+
+
 def mapping_counts(table: pd.DataFrame, label_set: str | Sequence[str], *,
-                   merges: Iterable[str] = ()) -> pd.DataFrame:
+                   merges: Merges = ()) -> pd.DataFrame:
     """Per-emotion counts before and after mapping onto a label set.
 
     Returns:
@@ -121,9 +159,14 @@ def mapping_counts(table: pd.DataFrame, label_set: str | Sequence[str], *,
         merged away) and ``fate`` ("kept", "merged into X" or "dropped").
     """
     classes = label_set_classes(label_set)
-    mapping = _merge_map(merges)
+    if isinstance(merges, Mapping):  # per corpus: the union (one table row per emotion)
+        mapping: dict[str, str] = {}
+        for names in merges.values():
+            mapping.update(_merge_map(names))
+    else:
+        mapping = _merge_map(merges)
     before = table["emotion"].value_counts()
-    mapped = table["emotion"].map(lambda e: mapping.get(e, e))
+    mapped = _mapped(table, merges)
     after = mapped[mapped.isin(classes)].value_counts()
     rows = []
     for emotion in sorted(set(before.index) | set(after.index)):
@@ -140,13 +183,15 @@ def mapping_counts(table: pd.DataFrame, label_set: str | Sequence[str], *,
 
 
 def apply_label_set(table: pd.DataFrame, label_set: str | Sequence[str], *,
-                    merges: Iterable[str] = (), verbose: bool = False) -> pd.DataFrame:
+                    merges: Merges = (), verbose: bool = False) -> pd.DataFrame:
     """Keep the utterances of ``label_set`` (after the named ``merges``); drop the rest.
 
     Args:
         table: a metadata table (``emotion`` column harmonised).
         label_set: a name from :data:`LABEL_SETS` or a list of vocabulary names.
-        merges: names from :data:`MERGES`, applied before filtering. ``emotion_raw`` keeps the
+        merges: names from :data:`MERGES`, applied before filtering, to every corpus; or a
+            mapping corpus id → names, applied to that corpus only (its ``corpus``
+            column), e.g. ``{"ravdess": ["calm_as_neutral"]}``. ``emotion_raw`` keeps the
             corpus label, so a merge is always visible in the table.
         verbose: print the per-class counts before and after (see :func:`mapping_counts`).
 
@@ -157,20 +202,19 @@ def apply_label_set(table: pd.DataFrame, label_set: str | Sequence[str], *,
         DataWarning: for every corpus (``corpus`` column) in which a class of the set has
             no utterance after mapping: the task then has fewer real classes than the set.
     """
-    merges = tuple(merges)
+    merges = merges if isinstance(merges, Mapping) else tuple(merges)
     classes = label_set_classes(label_set)
-    mapping = _merge_map(merges)
     if verbose:
         print(mapping_counts(table, classes, merges=merges).to_string())
     out = table.copy()
-    out["emotion"] = out["emotion"].map(lambda e: mapping.get(e, e))
+    out["emotion"] = _mapped(table, merges)
     out = out[out["emotion"].isin(classes)].reset_index(drop=True)
     _warn_empty_classes(table, out, classes, merges)
     return out
 
 
 def _warn_empty_classes(before: pd.DataFrame, after: pd.DataFrame, classes: tuple[str, ...],
-                        merges: tuple[str, ...]) -> None:
+                        merges: Merges) -> None:
     """Say out loud which class has no utterance in which corpus (it changes chance level)."""
     by_corpus = "corpus" in before and "corpus" in after
     groups = sorted({str(c) for c in before["corpus"]}) if by_corpus else ["the table"]
@@ -181,11 +225,13 @@ def _warn_empty_classes(before: pd.DataFrame, after: pd.DataFrame, classes: tupl
         if not empty:
             continue
         where = f"corpus {corpus!r}" if by_corpus else "the table"
+        used = list(merges_for(merges, corpus))
         message = (f"label set {list(classes)}: class(es) {empty} have no utterance in "
-                   f"{where} after mapping (merges {list(merges)}), so it has "
+                   f"{where} after mapping (merges {used}), so it has "
                    f"{len(classes) - len(empty)} classes, not {len(classes)}: chance level "
-                   f"and per-class metrics change; pick a label set the corpus covers or "
-                   "name a merge")
+                   "and per-class metrics change; pick a label set the corpus covers, name "
+                   "a merge (for this corpus only: merges: {CORPUS: [NAME]}) or set "
+                   "restrict_to_target_classes: true in an experiment")
         warnings.warn(message, DataWarning, stacklevel=3)
 
 

@@ -2,7 +2,12 @@
 
 An experiment file lists the grid axes (``tasks`` source → target, ``methods``, ``n_labels``,
 ``thresholds``, ``trade_offs``, ``seeds``), the data (real corpora or the synthetic corpus,
-the label set), the backbone and the paper recipe. Three mappings adjust it:
+the label set), the backbone and the paper recipe. ``merges`` applies named label merges
+to every corpus (``[calm_as_neutral]``) or to one (``{ravdess: [calm_as_neutral]}``); a
+target left with fewer classes than the label set is said in the plan (``serlib experiment
+plan``) and in every row (``target_classes``), and ``restrict_to_target_classes: true``
+makes the classifier decide among those classes only (recorded in the row). Three
+mappings adjust it:
 
 - test-time settings (``frames``, ``normalize``, ``adabn``, ``refine``; one table,
   :data:`serlib.experiments.test_time.TEST_TIME`): one value each, or the grid axis
@@ -112,7 +117,14 @@ class ExperimentConfig:
         synthetic: the synthetic corpus profile (``serlib.data.synthetic_config``).
         synthetic_overrides: fields of that corpus config to change (e.g. fewer speakers).
         label_set: the label set (``agarla5``, ``shared4``, ...).
-        merges: explicit label merges (``serlib.data.MERGES``).
+        merges: explicit label merges (``serlib.data.MERGES``): a list (every corpus), or
+            a mapping corpus id → list (that corpus only; ``{ravdess: [calm_as_neutral]}``),
+            the ids those of the tasks' corpora (or synthetic languages).
+        restrict_to_target_classes: score the target by the argmax over the classes the
+            target has (the classes of the label set with an utterance in the target
+            domain, the row's ``target_classes``), not over every class of the label set;
+            recorded in every row. UAR is computed as always, over the classes present in
+            the target test split, and its chance level is 1 / their number.
         n_labels: labelled target utterances: integers and/or ``"all"``.
         thresholds: τ values, a grid axis of the methods with a ``threshold`` (empty: the
             method's own value).
@@ -173,7 +185,8 @@ class ExperimentConfig:
     synthetic: str = "smoke"
     synthetic_overrides: Mapping[str, Any] = field(default_factory=dict)
     label_set: str = "agarla5"
-    merges: tuple[str, ...] = ()
+    merges: tuple[str, ...] | Mapping[str, tuple[str, ...]] = ()
+    restrict_to_target_classes: bool = False
     n_labels: tuple[int | str, ...] = ("all",)
     thresholds: tuple[float, ...] = ()
     trade_offs: tuple[float, ...] = ()

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from serlib.adapt.methods import METHODS, get_method
-from serlib.errors import ConfigError
+from serlib.data.labels import _merge_map
+from serlib.errors import ConfigError, LabelSetError
 from serlib.experiments.protocols import get_protocol
 from serlib.experiments.test_time import TEST_TIME, check_supported
 
@@ -50,12 +52,38 @@ def check_task_corpora(config: ExperimentConfig, where: str) -> None:
 
 
 def check_label_set(config: ExperimentConfig, where: str) -> None:
-    """The label set is one of ``serlib.data.LABEL_SETS``."""
-    from serlib.data import LABEL_SETS
+    """The label set is one of ``serlib.data.LABEL_SETS``; ``merges`` names merges of
+    ``serlib.data.MERGES``, and, per corpus, corpora of the tasks."""
+    from serlib.data import LABEL_SETS, MERGES
+    from serlib.experiments.config import parse_task
 
     if config.label_set not in LABEL_SETS:
         raise ConfigError(f"{where}: label_set={config.label_set!r}; use one of "
                           f"{sorted(LABEL_SETS)}")
+    if isinstance(config.merges, Mapping):
+        corpora = {c.rstrip("?") for task in config.tasks for side in parse_task(task)
+                   for c in side.split("+")}
+        if config.data == "synthetic":  # its ``corpus`` column is "synthetic"
+            corpora = {"synthetic"}
+        groups = list(config.merges.items())
+        for corpus in config.merges:
+            if corpus not in corpora:
+                raise ConfigError(f"{where}: merges names corpus {corpus!r}, which no task "
+                                  f"uses; the tasks' corpora: {sorted(corpora)}")
+    else:
+        groups = [("", config.merges)]
+    for corpus, names in groups:
+        at = f"merges.{corpus}" if corpus else "merges"
+        if isinstance(names, str):
+            raise ConfigError(f"{where}: {at}={names!r}; write a list of merge names")
+        for name in names:
+            if name not in MERGES:
+                raise ConfigError(f"{where}: {at} entry {name!r}; use one of "
+                                  f"{sorted(MERGES)}")
+        try:
+            _merge_map(names)
+        except LabelSetError as err:
+            raise ConfigError(f"{where}: {at}: {err}; keep one of them") from None
 
 
 def check_finite(value: Any, where: str) -> None:

@@ -20,7 +20,7 @@ Chapter: book/10_reproducing.md
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from serlib.config import config_hash, config_to_dict
 from serlib.errors import ConfigError
 from serlib.experiments.config import ResolvedExperiment, parse_task, test_time_points
 from serlib.experiments.protocols import (
+    PROTOCOLS,
     get_protocol,
     protocol_note,
     target_fold_count,
@@ -142,14 +143,18 @@ def _settings(plan: ResolvedExperiment) -> dict[str, Any]:
     assert c.backbone is not None  # resolve_experiment fills it
     synthetic = {"profile": c.synthetic, **c.synthetic_overrides}
     return {"data": c.data, "synthetic": synthetic if c.data == "synthetic" else None,
-            "label_set": c.label_set, "merges": list(c.merges), "split_seed": c.split_seed,
+            "label_set": c.label_set, "split_seed": c.split_seed,
+            "merges": ({k: list(v) for k, v in c.merges.items()}
+                       if isinstance(c.merges, Mapping) else list(c.merges)),
             "backbone": c.backbone, "backbone_options": dict(c.backbone_options),
             "protocol": c.protocol, "selection": c.selection, "cv_folds": c.cv_folds,
             "weights": _weights_id(c.backbone, c.weights, dict(c.backbone_options)),
             "recipe": config_to_dict(plan.recipe),
             "profile": {k: v for k, v in config_to_dict(plan.profile).items()
                         if k in ("name", "source_epochs", "adapt_epochs", "steps_per_epoch",
-                                 "max_per_speaker_emotion", "dry_run", "batch_size")}}
+                                 "max_per_speaker_emotion", "dry_run", "batch_size")},
+            # only when set, so that the keys of runs without it stay as they were
+            **({"restrict_to_target_classes": True} if c.restrict_to_target_classes else {})}
 
 
 def _labels_for(method: Method, values: tuple[int | str, ...]) -> tuple[list[int | str], str]:
@@ -244,8 +249,11 @@ def expand_grid(plan: ResolvedExperiment) -> tuple[list[RunSpec], list[str]]:
             for name in c.methods:
                 method = get_method(name)
                 if not protocol.runs(method):
+                    able = [p for p in PROTOCOLS.values() if p.runs(method)]
                     note = (f"{name} trains on the target, which protocol {protocol.name!r} "
-                            "keeps for testing only; its runs are left out")
+                            "keeps for testing only; its runs are left out; protocols that "
+                            f"can run it: {[p.name for p in able]} (a target with at least "
+                            f"{min(p.min_speakers for p in able)} speakers)")
                     if note not in notes:
                         notes.append(note)
                     continue

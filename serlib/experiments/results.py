@@ -50,7 +50,8 @@ RESULT_COLUMNS = (
     "run_key", "status", "error", "retry", "experiment", "method", "source", "target",
     "n_labels", "threshold", "trade_off", "hyper", "seed", "profile", "profile_note",
     "backbone", "frames", "normalize", "adabn", "refine", "recipe",
-    "label_set", "protocol", "fold", "config_digest", "test_time_info", "selection",
+    "label_set", "target_classes", "restrict_to_target_classes", "protocol", "fold",
+    "config_digest", "test_time_info", "selection",
     "labels_used",
     "source_split_id", "target_split_id", "selected_on", "best_epoch", "dev_uar", "epochs",
     "wa", "uar", "macro_f1", "n", "uar_low", "uar_high", "chance_wa", "chance_uar",
@@ -61,7 +62,8 @@ RESULT_COLUMNS = (
 )
 #: columns read as text (keys and ids must never become numbers)
 _TEXT = {"run_key": str, "n_labels": str, "source_split_id": str, "target_split_id": str,
-         "status": str, "hyper": str, "config_digest": str, "test_time_info": str}
+         "status": str, "hyper": str, "config_digest": str, "test_time_info": str,
+         "target_classes": str}
 #: what an ``ok`` row must hold to count as done
 _FRACTIONS = ("wa", "uar", "chance_wa", "chance_uar", "source_wa", "source_uar")
 

@@ -53,9 +53,11 @@ from torch.utils.data import ConcatDataset
 
 import serlib
 from serlib.data import cache_root, ensure_writable
+from serlib.data.labels import target_classes
 from serlib.errors import ConfigError, CorpusNotFoundError, SplitError
 from serlib.evaluate import save_table_csv, score_predictions, score_split
 from serlib.experiments.bundles import save_model_bundle
+from serlib.experiments.classes import restrict_to_classes
 from serlib.experiments.config import (
     ExperimentConfig,
     ResolvedExperiment,
@@ -150,6 +152,7 @@ def _row(run: RunSpec, plan: ResolvedExperiment) -> dict[str, Any]:
             "protocol": plan.config.protocol,
             "fold": run.fold,
             "recipe": plan.recipe.name, "label_set": plan.config.label_set,
+            "restrict_to_target_classes": plan.config.restrict_to_target_classes,
             "serlib_version": serlib.__version__}
 
 
@@ -225,12 +228,16 @@ def train_run(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultP
     target_pred = predict(model, eval_loader(tests["target"]), with_feats=refiner is not None)
     if refiner is not None:  # one pass: the logits come from the same features
         target_pred = refiner(target_pred, task, run, tests["target"])
+    present = target_classes(task.target_table, task.labels)
+    if plan.config.restrict_to_target_classes:
+        target_pred = restrict_to_classes(target_pred, task.labels, present)
     used = labels_used(selection["selected_on"], info["n_target_labelled"],
                        len(training.target_dev))
     scores = {**score_predictions(target_pred, labels=range(num_classes)),
               **score_split(model, tests["source"], num_classes=num_classes,
                             prefix="source_")}
-    row = {**_row(run, plan), "status": "ok", **info, "labels_used": used, **selection,
+    row = {**_row(run, plan), "status": "ok", "target_classes": " ".join(present), **info,
+           "labels_used": used, **selection,
            **scores, "wall_time": time.perf_counter() - start}
     return RunOutcome(run, model, trained, row, target_pred)
 
@@ -273,11 +280,20 @@ def run_one(run: RunSpec, task: Task, plan: ResolvedExperiment, paths: ResultPat
     return row
 
 
-def _error_row(run: RunSpec, plan: ResolvedExperiment, err: BaseException) -> dict[str, Any]:
+def _error_row(run: RunSpec, plan: ResolvedExperiment, err: BaseException,
+               task: Task | None = None) -> dict[str, Any]:
     message = " | ".join(f"{type(err).__name__}: {err}".splitlines())
+    classes = None if task is None else " ".join(target_classes(task.target_table,
+                                                                task.labels))
     return {**_row(run, plan), "status": "error", "error": message,
+            "target_classes": classes,
             "retry": not isinstance(err, PERMANENT_ERRORS),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def _debug() -> bool:
+    """``SERLIB_DEBUG=1``: print each failed run's traceback (else one line per run)."""
+    return os.environ.get("SERLIB_DEBUG", "") not in ("", "0")
 
 
 def _plan(config: str | os.PathLike[str] | ExperimentConfig, profile: str | Profile,
@@ -333,11 +349,16 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
     part = "" if shard is None else f" (shard {shard[0]}/{shard[1]} of {len(grid)})"
     say(f"{c.name} [{label}]: {len(runs)} runs{part}, {len(runs) - len(todo)} already in "
         f"{paths.results}")
+    for note in skipped:  # what the plan leaves out, said once (never silently absent)
+        say(f"note: {note}")
+    if not grid:
+        say("nothing to run: the grid has no run (the notes above say why)")
     cache = TaskCache() if cache is None else cache
     ran, dead_tasks, errors = 0, set(), []
     for number, run in enumerate(todo, start=1):
         if run.task in dead_tasks:
             continue
+        task = None
         try:
             with main_process_first():  # under torchrun: rank 0 caches the features first
                 task = prepare_task(run.source, run.target, plan, cache, progress=progress,
@@ -345,7 +366,7 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
             row = run_one(run, task, plan, paths, progress=progress)
         except CorpusNotFoundError as err:
             dead_tasks.add(run.task)
-            skipped.append(f"{run.task}: skipped, a corpus is not on disk ({err})")
+            skipped.append(f"{run.task}: skipped, a corpus could not be loaded ({err})")
             say(skipped[-1])
             continue
         except SplitError as err:
@@ -355,11 +376,12 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
         except Exception as err:  # a failed run is its error row; the grid goes on
             again = (" (fails the same way again: fix the config)"
                      if isinstance(err, PERMANENT_ERRORS) else "")
-            errors.append(f"{run.describe()}: {type(err).__name__}: {err}{again}")
-            say(f"[{number}/{len(todo)}] {run.describe()}: FAILED\n"
-                + "".join(traceback.format_exception(err)).rstrip())
+            what = " | ".join(f"{type(err).__name__}: {err}{again}".splitlines())
+            errors.append(f"{run.describe()}: {what}")
+            say(f"[{number}/{len(todo)}] {run.describe()}: FAILED: {what}"
+                + ("\n" + "".join(traceback.format_exception(err)).rstrip() if _debug() else ""))
             if is_main_process():
-                results = append_result(paths.results, _error_row(run, plan, err))
+                results = append_result(paths.results, _error_row(run, plan, err, task))
             barrier()
             continue
         if is_main_process():

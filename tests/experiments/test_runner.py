@@ -99,7 +99,8 @@ def test_absent_corpora_are_skipped_with_a_message(write_config, tmp_path, monke
     result = run_experiment(config, "smoke", results_path=tmp_path / "r.csv", progress=False,
                             log=messages.append)
     assert result.ran == 0 and len(result.skipped) == 1
-    assert "ravdess -> cafe: skipped" in result.skipped[0]
+    assert "ravdess -> cafe: skipped, a corpus could not be loaded" in result.skipped[0]
+    assert "is not available" in result.skipped[0]  # and why, from the loader
     assert any("skipped" in m for m in messages)
 
 

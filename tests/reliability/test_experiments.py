@@ -245,9 +245,19 @@ def test_a_bug_in_one_run_is_an_error_row_and_a_non_zero_exit(tmp_path, monkeypa
     assert sorted(table["status"]) == ["error", "ok"]
     assert "RuntimeError: a bug in the method" in table.loc[table.status == "error",
                                                             "error"].iloc[0]
+    capsys.readouterr()
     code = main(["experiment", "run", str(_config(tmp_path)), "--results", str(results),
                  "--no-progress"])
     assert code == 1  # the error row is retried, and fails again
+    out = capsys.readouterr().out  # one line per failed run, no traceback (item 9's rule)
+    failed = [line for line in out.splitlines() if "FAILED:" in line]
+    assert len(failed) == 1 and failed[0].endswith("RuntimeError: a bug in the method")
+    assert "Traceback" not in out
+    monkeypatch.setenv("SERLIB_DEBUG", "1")  # ... unless asked for
+    main(["experiment", "run", str(_config(tmp_path)), "--results", str(results),
+          "--no-progress"])
+    assert "Traceback" in capsys.readouterr().out
+    monkeypatch.delenv("SERLIB_DEBUG")
     monkeypatch.setattr(runner, "train_method", real)
     again = run_experiment(_config(tmp_path), "smoke", results_path=results, progress=False,
                            log=None)
