@@ -105,7 +105,7 @@ check:
 test: setup
 	@$(PYTHON) tools/run_stages.py --make "$(STAGE)" \
 		lint workflow-lint unit slow experiment-smoke \
-		test-book-smoke test-book-cpu test-book-dryrun test-book-student
+		test-book-dryrun test-book-smoke test-book-cpu test-book-student
 
 lint:
 	$(PYTHON) -m ruff check .
@@ -146,7 +146,8 @@ test-book-cpu:
 	$(BOOK) all --profile cpu
 	@$(STAGE) book-check PROFILE=cpu
 
-# every chapter's full dry run on the simulated accelerator (serlib/train/sim_device.py): fails
+# every chapter's full dry run on the simulated accelerator (before the editions, so that their
+# pages show the T4 estimates it writes) (serlib/train/sim_device.py): fails
 # on any CPU/device mix, .numpy() of a device tensor or host sync in a training step; its
 # cost records become _build/t4_estimates.json (tools/cost_report.py: fails above 2 h on a
 # T4 or 20 GB of checkpoints per chapter)
