@@ -80,7 +80,7 @@ class CheckResult:
         if self.passed:
             return f"PASS {head}: every case gives the expected answer."
         if self.stub:
-            return (f"FAIL {head}: not written yet (it still raises NotImplementedError). "
+            return (f"FAIL {head}: not written yet (it still raises NotImplementedError).\n"
                     "Replace the body of the function, then run this cell again.")
         lines = [f"FAIL {head}: {len(self.problems)} problem(s)"]
         lines += [f"  - {problem}" for problem in self.problems]
