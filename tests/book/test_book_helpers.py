@@ -54,9 +54,16 @@ def test_glue_does_nothing_without_myst_nb(monkeypatch) -> None:
             raise ImportError(name)
         return real_import(name, *args, **kwargs)
 
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append(a))
     monkeypatch.delitem(sys.modules, "myst_nb", raising=False)
     monkeypatch.setattr(builtins, "__import__", no_myst)
-    glue("gap_06", 1.0)  # no error, nothing shown
+    assert glue("gap_06", 1.0) is None  # no error ...
+    assert shown == []  # ... and nothing shown
+    glue("gap_06", 2.0, display=True)  # display=True shows the value itself
+    assert shown == [(2.0,)]
 
 
 @pytest.mark.parametrize("name", ["", "a b", "gap::06"])
