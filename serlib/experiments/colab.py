@@ -16,7 +16,7 @@ def colab_cache(folder: str = "/content/drive/MyDrive/serlib-cache", *,
     resume after a disconnect; on Colab's own disk all of that is lost when the session ends.
     Call it in a notebook's first cell, before anything of serlib reads the cache::
 
-        from serlib.experiments.profiles import colab_cache
+        from serlib.experiments.colab import colab_cache
         colab_cache()  # asks once for access to your Drive
 
     Args:

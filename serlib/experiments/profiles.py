@@ -49,8 +49,7 @@ from serlib.experiments.recipes import Recipe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "colab_cache",
-           "get_profile",
+__all__ = ["DRY_RUN", "PROFILES", "Profile", "apply_profile", "chapter_profile", "get_profile",
            "missing_corpora"]
 
 
@@ -270,12 +269,3 @@ def chapter_profile(name: str, *, dry_run: bool = False,
         log(f"PROFILE={name!r}: the corpora {missing} are not under $SERLIB_DATA (get them "
             f"with {how}); this run uses the targets {list(targets)}.")
     return dataclasses.replace(profile, targets=targets)
-
-
-
-def colab_cache(folder: str = "/content/drive/MyDrive/serlib-cache", *,
-                mount: bool = True) -> str | None:
-    """``$SERLIB_CACHE`` on Google Drive on Colab (:func:`serlib.experiments.colab.colab_cache`)."""
-    from serlib.experiments.colab import colab_cache as on_drive
-
-    return on_drive(folder, mount=mount)
