@@ -41,7 +41,7 @@ import dataclasses
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from serlib.errors import ConfigError
 from serlib.experiments.recipes import Recipe
@@ -73,6 +73,10 @@ class Profile:
         backbones: the backbone per recipe (``agarla``, ``baklouti``) when an experiment
             does not name one.
         normalize: the normalisation when an experiment does not name one.
+        test_time_columns: the chapters' test-time columns, the inductive one first: each a
+            point of the ``test_time`` axis (:mod:`serlib.experiments.test_time`; settings it
+            does not name are the backbone's defaults). A chapter's real-data tables run
+            once per column, so that every number says what it knew (``Study.columns``).
         seeds: the seeds a chapter's comparison runs over.
         dry_run: capped to a handful of steps (see the module docstring).
         label: what pages show instead of ``name`` when the run is not what the name
@@ -93,6 +97,7 @@ class Profile:
     synthetic: str = "smoke"
     backbones: Mapping[str, str] = field(default_factory=dict)
     normalize: str = "utterance"
+    test_time_columns: tuple[Mapping[str, Any], ...] = ({"refine": "none"},)
     seeds: tuple[int, ...] = (0, 1, 2)
     dry_run: bool = False
     label: str = ""
@@ -125,9 +130,19 @@ class Profile:
         rows = [(f.name, self.shown if f.name == "name" else getattr(self, f.name))
                 for f in dataclasses.fields(self)
                 if f.name not in ("label", "note") or getattr(self, f.name)]
-        shown = [(k, ", ".join(v) if isinstance(v, tuple) and all(isinstance(x, str) for x in v)
+        shown = [(k, _columns_text(v) if k == "test_time_columns"
+                  else ", ".join(v) if isinstance(v, tuple) and all(isinstance(x, str) for x in v)
                   else dict(v) if isinstance(v, Mapping) else v) for k, v in rows]
         return pd.DataFrame(shown, columns=["setting", "value"]).set_index("setting")
+
+
+def _columns_text(columns: tuple[Mapping[str, Any], ...]) -> str:
+    """``inductive (frames none, normalize source); target speaker (...)``: for tables."""
+    from serlib.experiments.test_time import test_time_info
+
+    return "; ".join(
+        f"{test_time_info(c)} ({', '.join(f'{k} {v}' for k, v in c.items()) or 'defaults'})"
+        for c in columns)
 
 
 #: the named profiles (see the module docstring)
@@ -136,14 +151,20 @@ PROFILES: dict[str, Profile] = {
         "smoke", "synthetic corpus, small CNN, a few steps: any CPU in minutes",
         source_epochs=30, adapt_epochs=15, data="synthetic", source="lang_a",
         targets=("lang_b",), synthetic="smoke",
-        backbones={"agarla": "mel_stats", "baklouti": "mel_stats"}, normalize="source"),
+        backbones={"agarla": "mel_stats", "baklouti": "mel_stats"}, normalize="source",
+        test_time_columns=({"normalize": "source"}, {"normalize": "speaker"})),
     "cpu": Profile(
         "cpu", "RAVDESS → EmoDB, EMOVO; frozen pre-trained BYOL-S embeddings: a 2-core CPU",
         source_epochs=20, adapt_epochs=20,
-        backbones={"agarla": "byols_embed", "baklouti": "byols_embed"}, normalize="speaker"),
-    # one seed on the pages: a chapter's full edition fits a free Colab session (<= 2 h on a
-    # T4, tools/cost_report.py); every seed of the complete grids runs through
-    # `serlib experiment run CONFIG --profile full` (the configs' own seeds)
+        backbones={"agarla": "byols_embed", "baklouti": "byols_embed"}, normalize="speaker",
+        # inductive: source statistics only; target speaker: each test speaker's frames and
+        # embeddings corrected by its own statistics (chapter 9 adds refinement)
+        test_time_columns=({"frames": "none", "normalize": "source"},
+                           {"frames": "speaker", "normalize": "speaker"})),
+    # one seed and one test-time column (the backbones' own inductive normalisation) on the
+    # pages: a chapter's full edition fits a free Colab session (<= 2 h on a T4,
+    # tools/cost_report.py); every seed and both columns of the complete grids run through
+    # `serlib experiment run CONFIG --profile full` (the configs' own seeds and columns)
     "full": Profile(
         "full", "paper scale: BYOL-S fine-tuned, VGG16 (ImageNet) at 224 px: a GPU",
         backbones={"agarla": "byols", "baklouti": "vgg"}, seeds=(0,)),

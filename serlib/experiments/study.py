@@ -94,12 +94,23 @@ class Study:
         return prepare_task(self.profile.source, target, plan, self._cache,
                             test_time=test_time)
 
+    @property
+    def columns(self) -> tuple[dict[str, Any], ...]:
+        """The profile's test-time columns, the inductive one first
+        (:attr:`Profile.test_time_columns`): pass one to :meth:`train` (``test_time=``), or
+        all of them to :meth:`grid` (``test_time=study.columns``)."""
+        return tuple(dict(c) for c in self.profile.test_time_columns)
+
     def run_spec(self, method: str, *, target: str | None = None, n_labels: int | str = 0,
-                 seed: int = 0, hyper: Mapping[str, Any] | None = None) -> RunSpec:
-        """The run of ``method`` with these settings, exactly as the grid would make it."""
+                 seed: int = 0, hyper: Mapping[str, Any] | None = None,
+                 test_time: Mapping[str, Any] | None = None) -> RunSpec:
+        """The run of ``method`` with these settings, exactly as the grid would make it
+        (``test_time``: one test-time column, e.g. ``study.columns[0]``; None: the
+        study's own settings)."""
         target = target or self.profile.targets[0]
+        axis = {} if test_time is None else {"test_time": (dict(test_time),)}
         plan = self.plan(methods=[method], targets=[target], n_labels=(n_labels,),
-                         seeds=(seed,), hyper={method: dict(hyper or {})})
+                         seeds=(seed,), hyper={method: dict(hyper or {})}, **axis)
         runs, notes = expand_grid(dataclasses.replace(plan, seeds=(seed,)))
         if not runs:
             raise ValueError(f"{method} cannot run with n_labels={n_labels}: {notes}")
@@ -107,14 +118,17 @@ class Study:
 
     def train(self, method: str, *, target: str | None = None, n_labels: int | str = 0,
               seed: int = 0, hyper: Mapping[str, Any] | None = None,
-              probes: Mapping[str, Probe] | None = None) -> RunOutcome:
-        """Train and score one run (the source model comes from disk when it exists).
+              probes: Mapping[str, Probe] | None = None,
+              test_time: Mapping[str, Any] | None = None) -> RunOutcome:
+        """Train and score one run (the source model comes from disk when it exists;
+        ``test_time``: one of :attr:`columns`, None: the study's own settings).
 
         Returns:
             The model, its training history (``outcome.trained.result``) and its results
             row (``outcome.row``: UAR, WA, interval, chance, ...).
         """
-        run = self.run_spec(method, target=target, n_labels=n_labels, seed=seed, hyper=hyper)
+        run = self.run_spec(method, target=target, n_labels=n_labels, seed=seed, hyper=hyper,
+                            test_time=test_time)
         plan = self.plan(methods=[method], targets=[run.target])
         task = self.task(run.target, test_time=run.test_time)
         return train_run(run, task, plan, self.paths, probes=probes)
