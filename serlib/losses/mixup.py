@@ -5,6 +5,7 @@ Chapter: book/08_pseudo_labels.md
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -19,11 +20,18 @@ class Mixed(NamedTuple):
 
     x: Tensor  #: mixed inputs, same shape as the inputs
     y: Tensor  #: mixed labels, (B, C)
-    lam: Tensor  #: mixing weights: a scalar, or (B,) with ``per_sample=True``
+    alpha: Tensor  #: mixing weights (the paper's α): a scalar, or (B,) with ``per_sample=True``
     perm: Tensor  #: the partner of each example: ``x[perm]``, (B,) int64
 
+    @property
+    def lam(self) -> Tensor:
+        """The old name of :attr:`alpha` (deprecated: λ is the book's ``trade_off``)."""
+        warnings.warn("Mixed.lam is now Mixed.alpha (the paper's α; λ is the trade_off)",
+                      DeprecationWarning, stacklevel=2)
+        return self.alpha
 
-def _sample_lam(
+
+def _sample_alpha(
     size: tuple[int, ...], concentration: float | None, generator: torch.Generator | None
 ) -> Tensor:
     if concentration is None:  # Agarla et al.: uniform in (0, 1), which is Beta(1, 1)
@@ -51,11 +59,12 @@ def mixup(
 
     .. math::
 
-        x = λ x_p + (1 − λ) x_q, \\qquad y = λ y_p + (1 − λ) y_q.
+        x = α x_p + (1 − α) x_q, \\qquad y = α y_p + (1 − α) y_q.
 
-    The weight ``λ`` (the paper's ``α``) is uniform in [0, 1) by default, as in Agarla et al.;
+    The weight ``α`` (the paper's symbol; Zhang et al. write λ, which this book keeps for the
+    ``trade_off``) is uniform in [0, 1) by default, as in Agarla et al.;
     ``concentration=a`` draws it from ``Beta(a, a)`` instead, as Zhang et al. (``Beta(1, 1)``
-    is the uniform). One ``λ`` is shared by the batch (Zhang et al.; Arazo et al., 2020);
+    is the uniform). One ``α`` is shared by the batch (Zhang et al.; Arazo et al., 2020);
     ``per_sample=True`` draws one per example. Labels are one-hot or soft distributions, so
     the mixed labels are distributions too. Everything random comes from ``generator``: the
     same seeded generator gives the same mix.
@@ -63,15 +72,15 @@ def mixup(
     Args:
         x: inputs (e.g. log-mel crops or embeddings).
         y: one-hot or soft labels, floating point.
-        concentration: the ``a`` of ``Beta(a, a)``; None samples ``λ`` uniformly.
-        per_sample: one ``λ`` per example instead of one per batch.
+        concentration: the ``a`` of ``Beta(a, a)``; None samples ``α`` uniformly.
+        per_sample: one ``α`` per example instead of one per batch.
         generator: a seeded ``torch.Generator`` (CPU) for reproducible mixing.
 
     Returns:
-        A :class:`Mixed` tuple ``(x, y, lam, perm)``.
+        A :class:`Mixed` tuple ``(x, y, alpha, perm)``.
 
     Shape:
-        x: (B, ...); y: (B, C); returns x (B, ...), y (B, C), lam () or (B,), perm (B,).
+        x: (B, ...); y: (B, C); returns x (B, ...), y (B, C), alpha () or (B,), perm (B,).
 
     Raises:
         ValueError: for integer labels, mismatched batch sizes or a bad ``concentration``.
@@ -88,9 +97,10 @@ def mixup(
     if y.shape[0] != batch or batch == 0:
         raise ValueError(f"x has {batch} examples but y has {y.shape[0]} (both must be > 0)")
     perm = torch.randperm(batch, generator=generator).to(x.device)  # (B,)
-    lam = _sample_lam((batch,) if per_sample else (), concentration, generator).to(x.device)
-    lam_x = lam.to(x.dtype).reshape((-1,) + (1,) * (x.ndim - 1)) if per_sample else lam.to(x.dtype)
-    lam_y = lam.to(y.dtype).reshape(-1, 1) if per_sample else lam.to(y.dtype)
-    x_mix = lam_x * x + (1 - lam_x) * x[perm]
-    y_mix = lam_y * y + (1 - lam_y) * y[perm]
-    return Mixed(x_mix, y_mix, lam.to(x.dtype), perm)
+    alpha = _sample_alpha((batch,) if per_sample else (), concentration, generator).to(x.device)
+    alpha_x = (alpha.to(x.dtype).reshape((-1,) + (1,) * (x.ndim - 1)) if per_sample
+               else alpha.to(x.dtype))
+    alpha_y = alpha.to(y.dtype).reshape(-1, 1) if per_sample else alpha.to(y.dtype)
+    x_mix = alpha_x * x + (1 - alpha_x) * x[perm]
+    y_mix = alpha_y * y + (1 - alpha_y) * y[perm]
+    return Mixed(x_mix, y_mix, alpha.to(x.dtype), perm)

@@ -28,12 +28,12 @@ def test_convex_combination_holds_exactly(per_sample, concentration):
         generator=torch.Generator().manual_seed(1),
     )
     assert sorted(out.perm.tolist()) == list(range(8))
-    lam = out.lam.reshape(-1, 1, 1) if per_sample else out.lam
-    lam_y = out.lam.reshape(-1, 1) if per_sample else out.lam
-    assert out.lam.shape == ((8,) if per_sample else ())
-    assert bool(((out.lam >= 0) & (out.lam <= 1)).all())
-    assert torch.equal(out.x, lam * x + (1 - lam) * x[out.perm])
-    assert torch.equal(out.y, lam_y * y + (1 - lam_y) * y[out.perm])
+    alpha = out.alpha.reshape(-1, 1, 1) if per_sample else out.alpha
+    alpha_y = out.alpha.reshape(-1, 1) if per_sample else out.alpha
+    assert out.alpha.shape == ((8,) if per_sample else ())
+    assert bool(((out.alpha >= 0) & (out.alpha <= 1)).all())
+    assert torch.equal(out.x, alpha * x + (1 - alpha) * x[out.perm])
+    assert torch.equal(out.y, alpha_y * y + (1 - alpha_y) * y[out.perm])
     torch.testing.assert_close(out.y.sum(1), torch.ones(8))
 
 
@@ -41,12 +41,12 @@ def test_hand_case_with_two_examples():
     x = torch.tensor([[0.0], [10.0]])
     y = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     out = mixup(x, y, generator=torch.Generator().manual_seed(0))
-    lam = out.lam.item()
+    alpha = out.alpha.item()
     partner = out.perm.tolist()
     for p in range(2):
         q = partner[p]
         assert out.x[p, 0].item() == pytest.approx(
-            lam * x[p, 0].item() + (1 - lam) * x[q, 0].item()
+            alpha * x[p, 0].item() + (1 - alpha) * x[q, 0].item()
         )
 
 
@@ -76,3 +76,9 @@ def test_bad_arguments():
         mixup(x, y[:3])
     with pytest.raises(ValueError, match="concentration"):
         mixup(x, y, concentration=0.0)
+
+
+def test_the_old_name_lam_still_reads_alpha_with_a_deprecation_warning():
+    out = mixup(torch.zeros(4, 2), torch.eye(4), generator=torch.Generator().manual_seed(0))
+    with pytest.warns(DeprecationWarning, match="alpha"):
+        assert torch.equal(out.lam, out.alpha)
