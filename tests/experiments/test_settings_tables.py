@@ -96,10 +96,14 @@ def test_full_profile_vgg_rows_say_max_not_utterance():
 def test_cpu_profile_default_is_per_speaker_and_says_so():
     plan = resolve_experiment(load_experiment("cpu_ravdess_emodb"), "cpu")
     assert (plan.config.frames, plan.config.normalize) == ("speaker", "speaker")
-    point = test_time_points(plan.config)[0]
-    assert test_time_info(point) == "target speaker"
+    # the shipped config runs both columns, the inductive one first
+    assert [test_time_info(p) for p in test_time_points(plan.config)] == [
+        "inductive", "target speaker"]
+    # without its test_time axis the cpu backbone's defaults are per speaker, and say so
+    defaults = dataclasses.replace(plan.config, test_time=())
+    assert test_time_info(test_time_points(defaults)[0]) == "target speaker"
     # the inductive edition is one setting away
-    inductive = dataclasses.replace(plan.config, frames="none", normalize="source")
+    inductive = dataclasses.replace(defaults, frames="none", normalize="source")
     assert test_time_info(test_time_points(inductive)[0]) == "inductive"
 
 
