@@ -7,8 +7,8 @@ the steps it ran, the uncapped schedule it stands for, checkpoint bytes, peak RA
 
     {"04_source_models": {"t4_seconds": 5400.0, "flops": 3.1e17, "steps": 24000,
                           "checkpoint_bytes": 1.1e10, "peak_ram_bytes": 3.2e9,
-                          "fits": 3, "source": "estimated from counted FLOPs of the dry run
-                          (cost model: ...)"}, ...}
+                          "fits": 3.0, "fits_recorded": 3, "source": "estimated from
+                          counted FLOPs of the dry run (cost model: ...)"}, ...}
 
 and fails (exit 1) when a chapter's estimate exceeds ``--max-hours`` (2, a free Colab
 session), its checkpoint writes exceed ``--max-checkpoint-gb`` (60: 7 min of writes, in the
@@ -28,6 +28,12 @@ Cost model (stated in every entry's ``source``):
   and emotion is scaled back by ``DATA_FACTOR`` = 7.5 (RAVDESS: 1,440 utterances in 192
   speaker × emotion cells); every fit is repeated for each seed of the full profile (the
   dry run runs one; errs high where a chapter runs fewer seeds or shares source models);
+- a fit that stands for several (its record's ``weight``: a dry run that cut a sweep, e.g.
+  two of four label budgets, ran its fits inside ``serlib.train.costs.weighted_fits``, which
+  ``serlib.experiments.cuts`` sets to the uncapped count over the capped count) costs
+  ``weight`` times its own cost (time, FLOPs, steps, checkpoint writes): the estimate counts
+  the fits the full edition makes (``fits``), not the ones the dry run made
+  (``fits_recorded``);
 - a T4 sustains ``EFFICIENCY`` = 25 % of its 65 TFLOP/s float16 tensor-core peak in mixed
   precision, plus ``STEP_OVERHEAD_S`` = 15 ms per step (loading, launches) and
   ``EVAL_FRACTION`` = 20 % for dev selection and probes;
@@ -59,7 +65,7 @@ DISK_BYTES_PER_S = 150e6
 MODEL = (f"T4 at {EFFICIENCY:.0%} of {T4_PEAK_FLOPS / 1e12:.0f} TFLOP/s fp16 peak, "
          f"+{STEP_OVERHEAD_S * 1e3:.0f} ms per step, +{EVAL_FRACTION:.0%} for evaluation; "
          f"steps uncapped from the recipe (data x{DATA_FACTOR} where an epoch is one pass, "
-         "x the full profile's seeds); "
+         "x the full profile's seeds; x each cut sweep's uncapped/capped runs); "
          f"VGG16 FLOPs scaled to {FULL_IMAGE_SIZE} px; a checkpoint every "
          f"{CHECKPOINT_EVERY_S:.0f} s at {DISK_BYTES_PER_S / 1e6:.0f} MB/s")
 SOURCE = f"estimated from counted FLOPs of the dry run (cost model: {MODEL})"
@@ -90,29 +96,34 @@ def cost_of_fit(record: dict[str, Any]) -> dict[str, float]:
     else:
         per_epoch = full.get("steps_per_epoch") or record["steps_per_epoch"]
     steps = epochs * per_epoch * (full.get("seeds") or 1)  # the dry run runs one seed
+    weight = float(record.get("weight", 1.0))  # the fits of a cut sweep it stands for
     compute = steps * (flops_step / (T4_PEAK_FLOPS * EFFICIENCY) + STEP_OVERHEAD_S)
     compute *= 1 + EVAL_FRACTION
     size = record.get("checkpoint_file_bytes", 0)
     saves = (math.floor(compute / CHECKPOINT_EVERY_S) + 1) if size else 0
     written = saves * size
-    return {"t4_seconds": compute + written / DISK_BYTES_PER_S, "flops": flops_step * steps,
-            "steps": steps, "checkpoint_bytes": written, "checkpoint_file_bytes": size,
-            "peak_ram_bytes": record.get("peak_ram_bytes", 0)}
+    return {"t4_seconds": weight * (compute + written / DISK_BYTES_PER_S),
+            "flops": weight * flops_step * steps, "steps": round(weight * steps),
+            "checkpoint_bytes": round(weight * written), "checkpoint_file_bytes": size,
+            "peak_ram_bytes": record.get("peak_ram_bytes", 0), "fits": weight}
 
 
 def estimate(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per chapter: the sums over its fits (peak RAM: the maximum)."""
     out: dict[str, dict[str, Any]] = defaultdict(lambda: {
         "t4_seconds": 0.0, "flops": 0.0, "steps": 0, "checkpoint_bytes": 0,
-        "checkpoint_file_bytes": 0, "peak_ram_bytes": 0, "fits": 0, "source": SOURCE})
+        "checkpoint_file_bytes": 0, "peak_ram_bytes": 0, "fits": 0.0, "fits_recorded": 0,
+        "source": SOURCE})
     for record in records:
         cost, entry = cost_of_fit(record), out[record.get("chapter", "unknown")]
         for key in ("t4_seconds", "flops", "steps", "checkpoint_bytes"):
             entry[key] += cost[key]
         for key in ("peak_ram_bytes", "checkpoint_file_bytes"):
             entry[key] = max(entry[key], cost[key])
-        entry["fits"] += 1
-    return {k: {**v, "t4_seconds": round(v["t4_seconds"], 1)} for k, v in sorted(out.items())}
+        entry["fits"] += cost["fits"]
+        entry["fits_recorded"] += 1
+    return {k: {**v, "t4_seconds": round(v["t4_seconds"], 1), "fits": round(v["fits"], 2)}
+            for k, v in sorted(out.items())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     for stem, entry in sorted(merged.items()):
         hours, gb = entry["t4_seconds"] / 3600, entry.get("checkpoint_bytes", 0) / 1e9
         print(f"{stem:28s} {hours:6.2f} h on a T4 (estimated), {entry.get('steps', 0):>9,} "
-              f"steps, {entry.get('flops', 0):.2e} FLOPs, checkpoints {gb:6.2f} GB, peak RAM "
+              f"steps, {entry.get('fits', 0):6.1f} fits, {entry.get('flops', 0):.2e} FLOPs, "
+              f"checkpoints {gb:6.2f} GB, peak RAM "
               f"{entry.get('peak_ram_bytes', 0) / 1e9:.2f} GB")
         if hours > args.max_hours:
             failures.append(f"{stem}: {hours:.2f} h estimated > {args.max_hours} h")

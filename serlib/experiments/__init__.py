@@ -23,6 +23,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ExperimentConfig", "ResolvedExperiment", "find_config", "load_experiment", "parse_task",
         "resolve_experiment", "shipped_configs",
     ),
+    "serlib.experiments.cuts": ("ConfigCut", "Cut", "dry_run_config", "dry_run_cut",
+                                "grid_weight"),
     "serlib.experiments.grid": ("RunSpec", "expand_grid"),
     "serlib.experiments.protocols": ("PROTOCOLS", "Protocol", "get_protocol"),
     "serlib.experiments.recordings": ("predict_recordings",),

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from serlib.experiments.config import ExperimentConfig, ResolvedExperiment, resolve_experiment
+from serlib.experiments.cuts import Cut, grid_weight
 from serlib.experiments.grid import RunSpec, expand_grid
 from serlib.experiments.profiles import Profile
 from serlib.experiments.runner import (
@@ -62,6 +63,9 @@ class Study:
     backbone: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     _cache: TaskCache = field(default_factory=TaskCache, repr=False)
+    # dry run: the keys of the capped and the uncapped runs of the grids run so far
+    _seen: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()),
+                                             repr=False)
 
     def config(self, *, methods: Sequence[str] = ("zero_shot",),
                targets: Sequence[str] | None = None, **changes: Any) -> ExperimentConfig:
@@ -139,16 +143,41 @@ class Study:
         """Run a grid through the experiment runner (resumable; every seed of the profile).
 
         ``changes``: other config fields, e.g. ``thresholds``, ``trade_offs``, ``hyper``.
+        An axis given as a :class:`~serlib.experiments.cuts.Cut` (``dry_run_cut``) that a
+        dry run shortened weighs the grid's fits by the uncapped grid's new runs over the
+        capped grid's (:func:`~serlib.experiments.cuts.grid_weight`), for the cost estimate.
         """
         config = self.config(methods=methods, targets=targets, n_labels=tuple(n_labels),
                              save_models=False, **changes)
+        weight = self._cut_weight(config, seeds, methods=methods, targets=targets,
+                                  n_labels=n_labels, **changes)
         label = self.profile.name + ("-dry-run" if self.profile.dry_run else "")
         # the study's prepared tasks serve the grid unless a change alters data or backbone
         # (the cache keeps one backbone per input test-time setting)
         same_inputs = not set(changes) - {"thresholds", "trade_offs", "hyper", "frames",
                                           "normalize", "adabn", "refine", "test_time",
                                           "selection", "cv_folds"}
-        return run_experiment(config, self.profile, seeds=seeds,
-                              results_path=ResultPaths.for_experiment(self.name, label).results,
-                              progress=False, log=None,
-                              cache=self._cache if same_inputs else None)
+        from serlib.train.costs import weighted_fits
+
+        with weighted_fits(weight):
+            return run_experiment(config, self.profile, seeds=seeds,
+                                  results_path=ResultPaths.for_experiment(self.name,
+                                                                          label).results,
+                                  progress=False, log=None,
+                                  cache=self._cache if same_inputs else None)
+
+    def _cut_weight(self, config: ExperimentConfig, seeds: Sequence[int] | None,
+                    **axes: Any) -> float:
+        """Dry run: uncapped runs per capped run of this grid (1.0 otherwise)."""
+        if not self.profile.dry_run:
+            return 1.0
+        capped = resolve_experiment(config, self.profile, seeds)
+        if not any(isinstance(v, Cut) and v.is_cut for v in (*axes.values(), seeds)):
+            return grid_weight(capped, capped, seen=self._seen)
+        full = {k: v.full if isinstance(v, Cut) else v for k, v in axes.items()}
+        full_config = self.config(methods=full.pop("methods"), targets=full.pop("targets"),
+                                  n_labels=tuple(full.pop("n_labels")), save_models=False,
+                                  **full)
+        full_seeds = seeds.full if isinstance(seeds, Cut) else seeds
+        return grid_weight(capped, resolve_experiment(full_config, self.profile, full_seeds),
+                           seen=self._seen)

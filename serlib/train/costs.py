@@ -8,7 +8,7 @@ JSON line to ``<folder>/<pid>.jsonl`` when it ends::
      "num_epochs": 1, "steps_per_epoch": 2, "steps_run": 2, "full": {"num_epochs": 400,
      "steps_per_epoch": null, "batch_size": 16}, "items": 24,
      "checkpoint_bytes": 123, "checkpoint_file_bytes": 123, "peak_ram_bytes": 456,
-     "device": "cuda", "wall_seconds": 1.5}
+     "device": "cuda", "wall_seconds": 1.5, "weight": 1.0}
 
 ``flops_per_step`` is counted once per model class and input shapes with
 :class:`torch.utils.flop_counter.FlopCounterMode` over one whole step (forward, backward;
@@ -18,6 +18,12 @@ dry-run profile; ``stage`` is ``"source"`` for a fit on the source loader alone,
 ``"adapt"``), so that ``tools/cost_report.py`` can cost the run the ``full`` profile
 would make. ``chapter`` is ``$SERLIB_CHAPTER``, else the chapter whose notebook the build
 executes in a parent process, else ``"unknown"``.
+
+``weight`` is how many fits of the uncapped run this fit stands for (1 unless a dry run cut a
+sweep: fewer label budgets, thresholds, seeds, folds, targets or methods than the ``full``
+edition runs). Code that cuts a sweep runs its fits inside :func:`weighted_fits` with the
+uncapped count over the capped count (``serlib.experiments.cuts`` does it for the chapters),
+so that the estimate counts the runs the full edition makes, not the runs the dry run made.
 
 Chapter: book/appendix_scaling.md
 """
@@ -29,18 +35,21 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from torch import Tensor, nn
 
-__all__ = ["COST_LOG_ENV", "CostRecorder", "chapter_name", "register_full_schedule"]
+__all__ = ["COST_LOG_ENV", "CostRecorder", "chapter_name", "fit_weight", "register_full_schedule",
+           "weighted_fits"]
 
 #: the folder cost records go to (unset: nothing is recorded)
 COST_LOG_ENV = "SERLIB_COST_LOG"
 _COUNTED: dict[tuple, float | None] = {}  # (model class, input shapes) -> FLOPs per step
 _FULL: dict[tuple, dict[str, Any]] = {}  # capped config key -> the uncapped schedule
+_WEIGHTS: list[float] = []  # the weights of the enclosing weighted_fits blocks
 T = TypeVar("T")
 
 
@@ -60,6 +69,34 @@ def register_full_schedule(capped: Mapping[str, Any], full: Mapping[str, Any]) -
     old = _FULL.get(key)
     if old is None or full["num_epochs"] > old["num_epochs"]:
         _FULL[key] = dict(full)
+
+
+@contextmanager
+def weighted_fits(weight: float) -> Iterator[None]:
+    """Every fit inside counts ``weight`` times in the cost records (nested blocks multiply).
+
+    A dry run that runs 2 of the 4 label budgets of a sweep runs that sweep's fits inside
+    ``weighted_fits(4 / 2)``, so the estimate covers the 4 the ``full`` edition runs.
+
+    Raises:
+        ValueError: ``weight`` is not a positive number.
+    """
+    if not weight > 0:
+        raise ValueError(f"weighted_fits: a fit's weight must be > 0, got {weight!r} (a sweep "
+                         "cut to no value has no fit to stand for the uncapped ones)")
+    _WEIGHTS.append(float(weight))
+    try:
+        yield
+    finally:
+        _WEIGHTS.pop()
+
+
+def fit_weight() -> float:
+    """How many uncapped fits a fit started now stands for (see :func:`weighted_fits`)."""
+    weight = 1.0
+    for factor in _WEIGHTS:
+        weight *= factor
+    return weight
 
 
 def chapter_name() -> str:
@@ -114,7 +151,8 @@ class CostRecorder:
             "full": _FULL.get(_config_key(num_epochs, steps_per_epoch, lr, stage))
             or _FULL.get(_config_key(num_epochs, steps_per_epoch, lr,
                                      "adapt" if stage == "source" else "source")),
-            "checkpoint_bytes": 0, "checkpoint_file_bytes": 0, "device": device}
+            "checkpoint_bytes": 0, "checkpoint_file_bytes": 0, "device": device,
+            "weight": fit_weight()}
 
     @property
     def active(self) -> bool:

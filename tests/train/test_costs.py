@@ -6,6 +6,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 from serlib.adapt import supervised_step
 from serlib.train import TrainConfig, costs, fit
 
@@ -75,3 +77,39 @@ def test_cost_report_estimates_and_enforces_the_budget(tmp_path):
     assert report.main([str(folder), "--out", str(out), "--max-hours", "0.5"]) == 1
     assert report.main([str(tmp_path / "none"), "--out", str(out), "--max-hours", "9",
                         "--max-checkpoint-gb", "999"]) == 0  # kept from the previous run
+
+
+def test_a_fit_inside_weighted_fits_records_its_weight(tiny_model, loaders, tmp_path,
+                                                       monkeypatch):
+    monkeypatch.setenv(costs.COST_LOG_ENV, str(tmp_path / "costs"))
+    with costs.weighted_fits(2.0), costs.weighted_fits(1.5):
+        fit(tiny_model(), supervised_step, loaders(), progress=False,
+            config=TrainConfig(num_epochs=1, steps_per_epoch=1, device="cpu"))
+    fit(tiny_model(), supervised_step, loaders(), progress=False,
+        config=TrainConfig(num_epochs=1, steps_per_epoch=1, device="cpu"))
+    records = [json.loads(line) for f in (tmp_path / "costs").glob("*.jsonl")
+               for line in f.read_text().splitlines()]
+    assert [r["weight"] for r in records] == [3.0, 1.0]
+    with pytest.raises(ValueError, match="must be > 0"):
+        with costs.weighted_fits(0):
+            pass
+
+
+def test_a_cut_sweep_is_estimated_as_the_uncapped_sweep(tmp_path):
+    """Two of four budgets, each weighted 4 / 2, cost what the four unweighted fits cost."""
+    report = _cost_report()
+    base = {"model": "BYOLSClassifier", "image_size": None, "batch_size": 8, "items": 70,
+            "flops_per_step": 3.3e9, "num_epochs": 1, "steps_per_epoch": 2, "steps_run": 2,
+            "checkpoint_file_bytes": 400_000_000, "peak_ram_bytes": 10,
+            "full": {"num_epochs": 100, "steps_per_epoch": None, "batch_size": 100,
+                     "seeds": 1}}
+    uncapped = [{**base, "chapter": "08_x"} for _ in (0, 25, 50, 100)]
+    capped = [{**base, "chapter": "08_x", "weight": 4 / 2} for _ in (0, 25)]
+    zero_shot = {**base, "chapter": "08_x", "flops_per_step": 1e9}  # not cut: weight 1
+    full, cut = (report.estimate([*r, zero_shot])["08_x"] for r in (uncapped, capped))
+    for key in ("t4_seconds", "flops", "steps", "checkpoint_bytes", "fits"):
+        assert cut[key] == pytest.approx(full[key], rel=1e-6), key
+    assert (cut["fits"], cut["fits_recorded"], full["fits_recorded"]) == (5, 3, 5)
+    old = report.estimate([{k: v for k, v in r.items() if k != "weight"} for r in capped]
+                          + [zero_shot])["08_x"]
+    assert old["t4_seconds"] < 0.7 * full["t4_seconds"]  # what the records said before
