@@ -50,8 +50,8 @@ __all__ = ["CONDITION", "LEGACY_DIGEST", "NUMERIC", "render_summary", "save_summ
            "summarize_results"]
 
 #: the named columns of a condition (with ``config_digest``, see the module docstring)
-CONDITION = ("source", "target", "method", "n_labels", "threshold", "trade_off", "normalize",
-             "adabn", "refine", "protocol")
+CONDITION = ("source", "target", "method", "n_labels", "threshold", "trade_off", "frames",
+             "normalize", "adabn", "refine", "protocol")
 #: columns of rows without ``config_digest`` that make up the digest derived for them
 LEGACY_DIGEST = (*CONDITION, "hyper", "backbone", "recipe", "label_set", "profile",
                  "experiment")
@@ -151,7 +151,7 @@ def summarize_results(results: pd.DataFrame, *,
     key = [*CONDITION, "config_digest"]
     for col in ("threshold", "trade_off"):
         table[col] = table[col].map(_hyper)
-    for col in ("normalize", "protocol"):
+    for col in ("frames", "normalize", "protocol"):
         table[col] = table[col].fillna("–") if col in table else "–"
     table["adabn"] = table["adabn"].fillna(False).astype(bool) if "adabn" in table else False
     table["refine"] = table["refine"].fillna("none").astype(str) if "refine" in table else "none"
