@@ -89,10 +89,11 @@ def base_bandwidth(sq_dists: Tensor, rule: str = "median") -> Tensor:
     pairs = sq_dists.detach()[rows, cols]  # (N(N-1)/2,)
     if rule == "mean":
         var = pairs.mean()
-    else:
-        ordered = pairs.sort().values
-        k = ordered.numel()
-        var = 0.5 * (ordered[(k - 1) // 2] + ordered[k // 2])
+    else:  # the two middle order statistics by selection, not a full sort (O(k), same values)
+        k = pairs.numel()
+        low = torch.kthvalue(pairs, (k - 1) // 2 + 1).values
+        high = low if k % 2 else torch.kthvalue(pairs, k // 2 + 1).values
+        var = 0.5 * (low + high)
     var = var.clamp_min(torch.finfo(var.dtype).tiny)
     return var.sqrt()
 
