@@ -280,3 +280,19 @@ def test_prose_lint_hides_long_runs_of_glue() -> None:
     assert "5 of the cell's 6 statements glue values" in problem
     defines = "def f(a):\n    return a\n\n\n" + run
     assert not prose_lint.lint_source(f"# T\n\n```{{code-cell}} ipython3\n{defines}```\n", "t.md")
+
+
+def test_prose_lint_hides_cells_that_assemble_the_prose_but_not_solutions() -> None:
+    """A shown cell with eight glue calls in a function (chapter 6's gap cell) is
+    bookkeeping; the same code in an exercise's solution shows its code."""
+    body = ("def words(info):\n" + "".join(f"    glue('k{i}_06', info + {i})\n"
+                                           for i in range(8))
+            + "\n\nfor info in INFO:\n    words(info)\n")
+    shown = f"# T\n\n```{{code-cell}} ipython3\n{body}```\n"
+    [problem] = prose_lint.lint_source(shown, "t.md")
+    assert "8 glue calls" in problem and "hide-input" in problem
+    hidden = f"# T\n\n```{{code-cell}} ipython3\n:tags: [hide-input]\n\n{body}```\n"
+    assert not prose_lint.lint_source(hidden, "t.md")
+    solution = ("# T\n\n```{solution-start} ex-06-1\n:class: dropdown\n```\n\n"
+                f"```{{code-cell}} ipython3\n{body}```\n\n```{{solution-end}}\n```\n")
+    assert not prose_lint.lint_source(solution, "t.md")

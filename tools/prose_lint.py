@@ -15,7 +15,10 @@ On the MyST sources (``book/*.md``; fast, run by the unit tests):
   labels, legends), shown in full: tag it ``hide-input`` (the reader opens it on demand),
   or keep the idea-bearing call in a cell of its own;
 - a cell that is mostly gluing (:data:`GLUE_RUN` ``glue(...)`` calls or more, at least two
-  thirds of its statements, no function defined) shown in full: tag it ``hide-input``.
+  thirds of its statements, no function defined) shown in full: tag it ``hide-input``;
+- a cell with :data:`GLUE_HEAVY` ``glue(...)`` calls or more anywhere in it (in functions
+  and loops too: the wording of the prose, assembled for the page) shown in full, outside
+  an exercise's solution (which shows its code): tag it ``hide-input``.
 
 On an executed chapter (:func:`check_glued_ranges`, run by ``build_book.py check`` after
 each edition's execution): a glued number that the prose follows with a unit must lie in
@@ -52,6 +55,8 @@ BOILERPLATE_LINES = 10
 BOILERPLATE_SHARE = 0.75
 #: this many glue calls, two thirds of a cell's statements, make it bookkeeping
 GLUE_RUN = 5
+#: glue calls anywhere in a shown cell from which it is bookkeeping (see the docstring)
+GLUE_HEAVY = 8
 _PLOT_LINE = re.compile(
     r"\s*(?:fig|axes|ax|ax_\w+|twin|plt|handles|colors)\b|\s*(?:for|if|else)\b.*:\s*$"
     r"|\s*\w+\.(?:plot|bar|barh|scatter|hist|axhline|axvline|hlines|vlines|legend|text|"
@@ -89,6 +94,10 @@ def _cells(text: str):
                     end = body.index("---", 1) if "---" in body[1:] else 0
                     options += body[:end + 1]
                     body = body[end + 1:]
+            else:  # a fence's options are its opening line (e.g. ```{solution-start} ex-03-1)
+                yield kind, i + 2, body, [line]
+                i, block, block_start = j + 1, [], j + 1
+                continue
             yield kind, i + 2 + len(options), body, options
             i, block, block_start = j + 1, [], j + 1
             continue
@@ -111,6 +120,16 @@ def _glue_calls(body: list[str]) -> tuple[int, int, bool]:
     return len(calls), len(tree.body), defines
 
 
+def _all_glue_calls(body: list[str]) -> int:
+    """``glue(...)`` calls anywhere in the cell (in functions, loops and branches too)."""
+    try:
+        tree = ast.parse("\n".join(body))
+    except SyntaxError:
+        return 0
+    return sum(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+               and node.func.id == "glue" for node in ast.walk(tree))
+
+
 def _only_glue(body: list[str]) -> bool:
     calls, statements, _ = _glue_calls(body)
     return bool(calls) and calls == statements
@@ -119,8 +138,11 @@ def _only_glue(body: list[str]) -> bool:
 def lint_source(text: str, where: str) -> list[str]:
     """Problems of one chapter source (see the module docstring)."""
     problems = []
-    in_math = False
+    in_math = in_solution = False
     for kind, first, body, options in _cells(text):
+        if kind == "fence" and options[0].lstrip("`").startswith(("{solution-start",
+                                                                   "{solution-end")):
+            in_solution = options[0].lstrip("`").startswith("{solution-start")
         if kind == "markdown":
             for offset, line in enumerate(body):
                 stripped = line.strip()
@@ -145,6 +167,14 @@ def lint_source(text: str, where: str) -> list[str]:
                     and not defines and not re.search(r"(hide|remove)-(input|cell)", tags)):
                 problems.append(f"{where}:{first}: {calls} of the cell's {statements} "
                                 "statements glue values (bookkeeping), shown in full: tag it "
+                                "`:tags: [hide-input]`")
+            heavy = _all_glue_calls(body)
+            if (heavy >= GLUE_HEAVY and not in_solution  # a solution shows its code
+                    and not re.search(r"(hide|remove)-(input|cell)", tags)
+                    and not (calls >= GLUE_RUN and 3 * calls >= 2 * statements
+                             and not defines)):
+                problems.append(f"{where}:{first}: {heavy} glue calls: the cell assembles the "
+                                "prose's wording (bookkeeping), shown in full: tag it "
                                 "`:tags: [hide-input]`")
             lines = [line for line in body if line.strip() and not line.lstrip().startswith("#")]
             plotting = sum(bool(_PLOT_LINE.match(line)) for line in lines)
