@@ -48,7 +48,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "Task", "TaskCache", "prepare_task", "run_datasets", "run_target_table",
     ),
     "serlib.experiments.test_time": (
-        "TEST_TIME", "TEST_TIME_INFO", "TestTimeSetting", "test_time_info",
+        "ASSUMES", "TEST_TIME", "TEST_TIME_INFO", "TestTimeSetting", "describe_point",
+        "inductive_first", "test_time_info",
     ),
     "serlib.experiments.training": (
         "Trained", "TrainingData", "train_method", "train_source_model",

@@ -138,11 +138,10 @@ class Profile:
 
 def _columns_text(columns: tuple[Mapping[str, Any], ...]) -> str:
     """``inductive (frames none, normalize source); target speaker (...)``: for tables."""
-    from serlib.experiments.test_time import test_time_info
+    from serlib.experiments.test_time import describe_point, test_time_info
 
-    return "; ".join(
-        f"{test_time_info(c)} ({', '.join(f'{k} {v}' for k, v in c.items()) or 'defaults'})"
-        for c in columns)
+    return "; ".join(f"{test_time_info(c)} ({describe_point(c) or 'defaults'})"
+                     for c in columns)
 
 
 #: the named profiles (see the module docstring)

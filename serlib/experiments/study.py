@@ -39,6 +39,7 @@ from serlib.experiments.runner import (
 )
 from serlib.experiments.task import Task, TaskCache, prepare_task
 from serlib.train import Probe
+from serlib.train.costs import weighted_fits
 
 __all__ = ["Study"]
 
@@ -157,8 +158,6 @@ class Study:
         same_inputs = not set(changes) - {"thresholds", "trade_offs", "hyper", "frames",
                                           "normalize", "adabn", "refine", "test_time",
                                           "selection", "cv_folds"}
-        from serlib.train.costs import weighted_fits
-
         with weighted_fits(weight):
             return run_experiment(config, self.profile, seeds=seeds,
                                   results_path=ResultPaths.for_experiment(self.name,

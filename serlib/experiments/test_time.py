@@ -38,12 +38,18 @@ from typing import Any, Literal
 
 from serlib.errors import ConfigError
 
-__all__ = ["FRAMES", "NORMALIZE", "REFINE", "TEST_TIME", "TEST_TIME_INFO", "TestTimeInfo",
-           "TestTimeSetting", "check_supported", "check_test_time_point", "test_time_info"]
+__all__ = ["ASSUMES", "FRAMES", "NORMALIZE", "REFINE", "TEST_TIME", "TEST_TIME_INFO",
+           "TestTimeInfo", "TestTimeSetting", "check_supported", "check_test_time_point",
+           "describe_point", "inductive_first", "test_time_info"]
 
 #: the information classes, from least to most target information
 TEST_TIME_INFO = ("inductive", "target domain", "target speaker")
 TestTimeInfo = Literal["inductive", "target domain", "target speaker"]
+#: what each information class assumes at test time (the chapters' sentences say it)
+ASSUMES: dict[str, str] = {
+    "inductive": "one recording at a time and nothing of the target",
+    "target domain": "the unlabelled target recordings as a whole at test time",
+    "target speaker": "several unlabelled recordings of each test speaker at test time"}
 #: ``frames`` values
 FRAMES = Literal["none", "utterance", "domain", "speaker"]
 #: ``normalize`` values
@@ -164,3 +170,16 @@ def check_supported(backbone: str, supports: Mapping[str, tuple[Any, ...]],
         if value not in allowed:
             raise ConfigError(f"{where}: {name}={value!r} is not applied by backbone "
                               f"{backbone!r}; it supports {name} in {list(allowed)}")
+
+
+def describe_point(point: Mapping[str, Any]) -> str:
+    """A test-time point in words: ``{frames: speaker, normalize: speaker}`` →
+    ``"frames speaker, normalize speaker"``."""
+    return ", ".join(f"{key} {value}" for key, value in point.items())
+
+
+def inductive_first(table: Any) -> Any:
+    """A results table (a ``pandas.DataFrame`` with ``test_time_info``) ordered by its rows'
+    test-time information, the inductive ones first, stable within a class."""
+    return table.sort_values("test_time_info", kind="stable",
+                             key=lambda info: info.map(TEST_TIME_INFO.index))

@@ -32,3 +32,19 @@ def test_a_run_in_a_column_says_which_and_differs_from_the_other():
     assert [r["normalize"] for r in rows] == ["source", "speaker"]
     assert study.run_spec("zero_shot", test_time=study.columns[1]).test_time_info \
         == "target speaker"
+
+
+def test_test_time_words_are_one_table_for_every_chapter():
+    import pandas as pd
+
+    from serlib.experiments import ASSUMES, TEST_TIME_INFO, describe_point, inductive_first
+
+    assert set(ASSUMES) == set(TEST_TIME_INFO)
+    assert describe_point({"frames": "speaker", "normalize": "speaker"}) == \
+        "frames speaker, normalize speaker"
+    rows = pd.DataFrame({"test_time_info": ["target speaker", "inductive", "target speaker",
+                                            "inductive"], "seed": [0, 0, 1, 1]})
+    ordered = inductive_first(rows)
+    assert list(ordered["test_time_info"]) == ["inductive", "inductive", "target speaker",
+                                               "target speaker"]
+    assert list(ordered["seed"]) == [0, 1, 0, 1]  # stable within a class
