@@ -12,10 +12,13 @@ them. ``--json FILE`` writes one record per row with at least ``source``, ``targ
 ``method``, ``n_labels``, ``protocol``, ``uar_mean``, ``uar_std``, ``wa_mean``, ``wa_std``,
 ``seeds``. It also reports seconds per run and the peak memory of each process.
 
-``--jobs N`` (default: 2, or the CPU count if lower) runs the grid as N shards in N
-processes, one CPU thread each, into the same results file (``serlib experiment run
---shard K/N`` does the same by hand); the features are computed once, before the shards
-start. The rows do not depend on N: every run is seeded and trains on one thread.
+``--jobs N`` (default: 2, or the CPU count if lower) runs the grid in N processes, one CPU
+thread each, into the same results file: the grid is cut into :data:`SHARDS_PER_JOB` × N
+blocks (``serlib experiment run --shard K/M`` does the same by hand) and a process takes
+the next block when it finishes one, so that the processes finish together (one block
+each left them idle for a minute: a task's runs do not all cost the same); a process keeps
+the features it loaded for its next block. The features are computed once, before the
+blocks start. The rows do not depend on N: every run is seeded and trains on one thread.
 ``CONFIG`` (default ``cross_lingual``) is any experiment: a shipped name or a YAML path.
 
 ``--test-time {inductive,adapted,both}`` (default ``both``) picks the column(s). A column is a
@@ -108,16 +111,24 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _shard(config, profile: str, seeds, results: Path, k: int, n: int) -> tuple[int, float]:
-    """Run part ``k`` of ``n`` of the grid in a worker process: runs done, peak MB."""
+#: blocks of the grid per process (--jobs): finer blocks balance the processes better
+SHARDS_PER_JOB = 4
+#: a worker process's loaded domains, backbones and inputs, kept for its next block
+_WORKER_CACHE: dict[str, object] = {}
+
+
+def _shard(config, profile: str, seeds, results: Path, k: int, n: int
+           ) -> tuple[int, float, int]:
+    """Run part ``k`` of ``n`` of the grid in a worker process: runs done, peak MB, pid."""
     import torch
 
-    from serlib.experiments import run_experiment
+    from serlib.experiments import TaskCache, run_experiment
 
     torch.set_num_threads(1)
+    cache = _WORKER_CACHE.setdefault("tasks", TaskCache())
     result = run_experiment(config, profile, seeds=seeds, results_path=results,
-                            progress=False, log=None, shard=(k, n))
-    return result.ran, _peak_mb()
+                            progress=False, log=None, shard=(k, n), cache=cache)
+    return result.ran, _peak_mb(), os.getpid()
 
 
 def _prepare(config, profile: str, seeds) -> float:
@@ -141,11 +152,15 @@ def _run(config, args, work: Path, name: str) -> tuple[object, float, dict[str, 
         spawn = multiprocessing.get_context("spawn")  # no fork of a process running torch
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
             peaks["features"] = pool.submit(_prepare, config, args.profile, args.seeds).result()
+        blocks = SHARDS_PER_JOB * args.jobs
         with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:
-            parts = [pool.submit(_shard, config, args.profile, args.seeds, results, k,
-                                 args.jobs) for k in range(1, args.jobs + 1)]
-            for k, part in enumerate(parts, start=1):
-                peaks[f"shard {k}"] = part.result()[1]
+            parts = [pool.submit(_shard, config, args.profile, args.seeds, results, k, blocks)
+                     for k in range(1, blocks + 1)]
+            workers: dict[int, float] = {}
+            for part in parts:
+                _, peak, pid = part.result()
+                workers[pid] = max(peak, workers.get(pid, 0.0))
+        peaks.update({f"worker {i}": peak for i, peak in enumerate(workers.values(), start=1)})
     result = run_experiment(config, args.profile, seeds=args.seeds, results_path=results,
                             progress=False, log=None)  # one process: the rest, and the summary
     return result, time.perf_counter() - start, peaks
@@ -161,7 +176,7 @@ def main() -> int:
     parser.add_argument("--protocol", default="speaker_folds", choices=["speaker_folds", "paper"])
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="processes, each running one shard of the grid on one thread")
+                        help="processes, each running blocks of the grid on one thread")
     parser.add_argument("--cold", action="store_true",
                         help="a fresh SERLIB_CACHE too (features computed from scratch)")
     parser.add_argument("--json", type=Path, help="write the table as JSON records here")

@@ -4,9 +4,13 @@ A results file is a CSV with one row per run (:data:`RESULT_COLUMNS`). It is the
 an experiment: a run whose key has an ``ok`` row is done and is not run again. So:
 
 - **appending is safe with concurrent writers** (two terminals, two GPUs, N shards):
-  :func:`append_result` takes an exclusive lock on ``<file>.lock``, reads the file as it
-  is *now*, adds the row (replacing an earlier error row of the same run) and writes the
-  whole table atomically; no writer works from a stale copy;
+  :func:`append_result` takes an exclusive lock on ``<file>.lock`` and looks at the file as
+  it is *now*. A new run's row is appended as one line (the file ends with a complete row,
+  has this module's header and no row of that run yet; a failed write is cut back off, so
+  the rows already there stay intact); otherwise (an error row that this run replaces, a
+  half-written last row, another header) the whole table is read and written atomically.
+  No writer works from a stale copy; appending a row costs the same on the last run of a
+  large grid as on the first (rewriting the table made a grid's bookkeeping quadratic);
 - **rows are trusted only when they parse completely**: a half-written last row, a row
   whose metrics are not numbers in [0, 1], or a row without a status is reported (with the
   file and the line) and left out, so that its run is done again;
@@ -30,6 +34,7 @@ import contextlib
 import csv
 import logging
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,8 +74,9 @@ _FRACTIONS = ("wa", "uar", "chance_wa", "chance_uar", "source_wa", "source_uar")
 
 
 @contextlib.contextmanager
-def results_lock(path: str | os.PathLike[str]) -> Iterator[None]:
-    """An exclusive lock on ``<path>.lock`` (blocks until the other writers are done)."""
+def results_lock(path: str | os.PathLike[str], *, shared: bool = False) -> Iterator[None]:
+    """A lock on ``<path>.lock``: exclusive (a writer; blocks until the others are done) or
+    ``shared`` (a reader: waits only for a writer, so that it never sees half a row)."""
     lock = Path(f"{path}.lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "a+b") as handle:
@@ -85,7 +91,7 @@ def results_lock(path: str | os.PathLike[str]) -> Iterator[None]:
             finally:
                 msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
             return
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -117,6 +123,16 @@ def read_results(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         return pd.DataFrame(columns=list(RESULT_COLUMNS))
+    with contextlib.ExitStack() as stack:
+        with contextlib.suppress(OSError):  # a read-only folder has no writer to wait for
+            stack.enter_context(results_lock(path, shared=True))  # never half a row
+        return _read_results(path)
+
+
+def _read_results(path: Path) -> pd.DataFrame:
+    """:func:`read_results` without the lock (a writer that holds it already)."""
+    if not path.exists():
+        return pd.DataFrame(columns=list(RESULT_COLUMNS))
     fix = "move it away (a new one is written) or pass another file with --results"
     try:
         table = pd.read_csv(path, dtype=_TEXT, on_bad_lines="skip", engine="python")
@@ -142,23 +158,65 @@ def read_results(path: str | os.PathLike[str]) -> pd.DataFrame:
     return table.reindex(columns=list(dict.fromkeys([*RESULT_COLUMNS, *table.columns])))
 
 
-def append_result(path: str | os.PathLike[str], row: dict[str, Any]) -> pd.DataFrame:
+#: the header line :func:`append_result` writes (a file with another header is rewritten)
+_HEADER = (",".join(RESULT_COLUMNS) + "\n").encode()
+#: run keys that can be found in the raw text (as a line's first field): written unquoted
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.:-]+")
+
+
+def _row_frame(row: dict[str, Any]) -> pd.DataFrame:
+    new = pd.DataFrame([{c: row.get(c) for c in RESULT_COLUMNS}])
+    new["n_labels"] = new["n_labels"].astype(str)
+    return new
+
+
+def _appendable(path: Path, key: str) -> int | None:
+    """The file's size when a row of run ``key`` can be appended as one line: the file has
+    this module's header, ends with a complete line and holds no row of the run; else None."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if (not text.startswith(_HEADER) or not text.endswith(b"\n")
+            or not _PLAIN_KEY.fullmatch(key) or f"\n{key},".encode() in text):
+        return None
+    return len(text)
+
+
+def _append_line(path: Path, line: bytes, size: int) -> None:
+    """Append ``line`` to the file of ``size`` bytes; on failure cut the file back to
+    ``size`` (never a half-written row) and raise."""
+    with open(path, "r+b") as handle:
+        handle.seek(size)
+        try:
+            handle.write(line)
+            handle.flush()
+        except OSError:
+            handle.truncate(size)
+            raise
+
+
+def append_result(path: str | os.PathLike[str], row: dict[str, Any]) -> None:
     """Add ``row`` to the results file at ``path``, safely with concurrent writers.
 
-    Under the file's lock: read the file as it is now, drop earlier rows of the same run
-    (an error row that this run replaces), add ``row``, write atomically.
-
-    Returns:
-        The whole table as written (every writer's rows).
+    Under the file's lock: append the row as one line when the file ends with a complete
+    row of this module's format and holds no row of the same run; otherwise read the file
+    as it is now, drop earlier rows of the same run (an error row that this run replaces),
+    add ``row`` and write the whole table atomically. Read the table back with
+    :func:`read_results`.
 
     Raises:
         StorageError: the file cannot be written (disk full, read-only); it is unchanged.
     """
+    path = Path(path)
+    new = _row_frame(row)
     try:
         with results_lock(path):
-            current = read_results(path)
-            new = pd.DataFrame([{c: row.get(c) for c in RESULT_COLUMNS}])
-            new["n_labels"] = new["n_labels"].astype(str)
+            size = _appendable(path, str(row["run_key"]))
+            if size is not None:
+                _append_line(path, new.to_csv(header=False, index=False).encode(), size)
+                return
+            current = _read_results(path)
             current = current[current["run_key"].astype(str) != str(row["run_key"])]
             out = new if current.empty else pd.concat([current, new], ignore_index=True)
             save_table_csv(out, path)
@@ -168,4 +226,3 @@ def append_result(path: str | os.PathLike[str], row: dict[str, Any]) -> pd.DataF
             f"{path} ({err.strerror or err}); the rows already there are intact: free some "
             "space or make the folder writable, then run again (finished runs are kept)"
         ) from err
-    return out

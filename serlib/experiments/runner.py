@@ -381,17 +381,18 @@ def run_experiment(config: str | os.PathLike[str] | ExperimentConfig,
             say(f"[{number}/{len(todo)}] {run.describe()}: FAILED: {what}"
                 + ("\n" + "".join(traceback.format_exception(err)).rstrip() if _debug() else ""))
             if is_main_process():
-                results = append_result(paths.results, _error_row(run, plan, err, task))
+                append_result(paths.results, _error_row(run, plan, err, task))
             barrier()
             continue
         if is_main_process():
-            results = append_result(paths.results, row)
+            append_result(paths.results, row)
         barrier()  # under torchrun: every process sees rank 0's files before the next run
         ran += 1
         say(f"[{number}/{len(todo)}] {run.describe()}: UAR {100 * row['uar']:.1f} % "
             f"(WA {100 * row['wa']:.1f} %, chance {100 * row['chance_uar']:.1f} %) "
             f"selected on {row['selected_on']} [{row['wall_time']:.0f} s]")
     position = {r.key: i for i, r in enumerate(grid)}  # the grid's order: task, seed, method
+    results = read_results(paths.results) if todo else results  # every writer's rows
     mine = results[results["run_key"].astype(str).isin(position)
                    & (results["status"].astype(str) == "ok")]
     # rows in grid order, whatever order they were appended in (shards, resumed runs), so

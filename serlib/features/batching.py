@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from serlib.features.crops import random_crop
 
-__all__ = ["EVAL_BATCH", "UNLABELLED", "Batch", "CropCollate", "UtteranceDataset",
+__all__ = ["EVAL_BATCH", "UNLABELLED", "Batch", "CropCollate", "Gathered", "UtteranceDataset",
            "eval_loader", "make_loader", "pad_collate"]
 
 #: label of an utterance whose emotion is unknown to the learner
@@ -69,9 +69,48 @@ class UtteranceDataset(Dataset):
     def __getitem__(self, index: int) -> tuple[Tensor, int, int]:
         return self.feats[index], int(self.labels[index]), index
 
+    def __getitems__(self, indices: Sequence[int]) -> list[tuple[Tensor, int, int]]:
+        """The items of one batch, fetched at once (what a DataLoader calls per batch).
+
+        The same items as ``[self[i] for i in indices]`` (exactly that when a subclass
+        changes ``__getitem__``). When every utterance has one view of the same shape
+        (cached embeddings), the batch is also gathered from one stacked tensor and handed
+        to the collate functions ready-made (:class:`Gathered`): building a batch item by
+        item was a fifth of a training step on embeddings. The stacked copy is made at the
+        first batch; the feature tensors are never changed in place.
+        """
+        indices = list(indices)
+        if type(self).__getitem__ is not UtteranceDataset.__getitem__:  # a subclass's items
+            return Gathered(self[i] for i in indices)
+        index = torch.as_tensor(indices, dtype=torch.long)  # (batch,)
+        y = self.labels[index]
+        items = Gathered(zip([self.feats[i] for i in indices], y.tolist(), indices, strict=True))
+        stacked = self._one_view_stack()
+        if stacked is not None and indices:
+            items.batch = Batch(stacked.index_select(0, index), torch.ones_like(index), y, index)
+        return items
+
+    def _one_view_stack(self) -> Tensor | None:
+        """Every utterance's features stacked, (n, ..., 1), if each has one view of the same
+        shape; else None (computed once)."""
+        if not hasattr(self, "_stack"):
+            first = self.feats[0] if self.feats else None
+            one_view = first is not None and first.shape[-1] == 1 and all(
+                f.shape == first.shape and f.dtype == first.dtype for f in self.feats)
+            self._stack = torch.stack(self.feats) if one_view else None
+        return self._stack
+
     def without_labels(self) -> UtteranceDataset:
         """The same utterances with every label hidden (for unlabelled target data)."""
         return UtteranceDataset(self.feats, None)
+
+
+class Gathered(list):
+    """The ``(feats, label, index)`` items of one batch, as :meth:`UtteranceDataset.__getitems__`
+    returns them; ``batch`` holds them already collated when every item has one view (then
+    there is nothing to pad or crop), else None."""
+
+    batch: Batch | None = None
 
 
 def pad_collate(items: Sequence[tuple[Tensor, int, int]], *, multiple: int = 8) -> Batch:
@@ -86,6 +125,8 @@ def pad_collate(items: Sequence[tuple[Tensor, int, int]], *, multiple: int = 8) 
         each item's feats: (..., frames), e.g. log-mels (1, n_mels, frames) or cached
         BYOL-S trunk features (1, 512, frames/8); returns ``Batch.x`` (batch, ..., padded).
     """
+    if getattr(items, "batch", None) is not None:  # one view each, gathered at once
+        return items.batch  # type: ignore[union-attr]
     lengths = torch.tensor([f.shape[-1] for f, _, _ in items])
     frames = int(lengths.max())
     if frames == 1 and int(lengths.min()) == 1:  # one view each (cached embeddings): no
@@ -127,6 +168,8 @@ class CropCollate:
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, items: Sequence[tuple[Tensor, int, int]]) -> Batch:
+        if getattr(items, "batch", None) is not None:  # one view each: no crop to draw
+            return items.batch  # type: ignore[union-attr]
         cropped = [(random_crop(f, self.max_frames, self.generator), y, i) for f, y, i in items]
         return pad_collate(cropped, multiple=self.multiple)
 

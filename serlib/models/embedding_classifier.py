@@ -76,6 +76,8 @@ class EmbeddingClassifier(nn.Module):
             raise ValueError(f"expected embeddings (batch, 1, {self.in_dim}, views), got "
                              f"{tuple(x.shape)}")
         v = x[:, 0]  # (batch, 1, in_dim, views) -> (batch, in_dim, views)
+        if v.shape[-1] == 1:  # one view each (every length counts as >= 1): the view itself
+            return v[..., 0]
         if lengths is None:
             return v.mean(dim=-1)
         mask = frame_mask(lengths, v.shape[-1]).unsqueeze(1)  # (batch, 1, views)

@@ -33,6 +33,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor, nn
@@ -112,6 +113,18 @@ def _train_step(step_fn: StepFn, model: nn.Module, batches: Mapping, *, frac_don
                              f"{skipped[0]} float16-overflow steps skipped in a row; lower lr, "
                              "check the inputs for NaN, or train with amp=False")
     return values
+
+
+def _epoch_means(rows: list[dict[str, float]]) -> dict[str, float]:
+    """The mean of every recorded term over an epoch's steps (NaN skipped, as pandas does);
+    a plain loop: a DataFrame per epoch cost more than the epoch's steps on embeddings."""
+    names = dict.fromkeys(k for row in rows for k in row if k not in ("epoch", "step", "lr"))
+    means = {}
+    for name in names:
+        values = np.asarray([row[name] for row in rows if name in row], dtype=float)
+        values = values[~np.isnan(values)]
+        means[name] = float(values.mean()) if values.size else math.nan
+    return means
 
 
 def checkpoint_every(seconds: float | None = None) -> float:
@@ -259,8 +272,7 @@ def fit(model: nn.Module, step_fn: StepFn, loaders: Mapping[str, DataLoader], *,
                     bar.update()
                 scheduler.step()
                 sync_buffers(modules.values())  # BatchNorm statistics: rank 0's everywhere
-                means = pd.DataFrame(state.rows[-steps:]).drop(columns=["epoch", "step", "lr"])
-                summary = {"epoch": epoch, **means.mean().to_dict()}
+                summary = {"epoch": epoch, **_epoch_means(state.rows[-steps:])}
                 if selection is not None:
                     summary["dev_score"] = select_epoch(model, selection, state, epoch,
                                                         config.patience)

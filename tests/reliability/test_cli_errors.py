@@ -31,13 +31,42 @@ def _disk_full(*args, **kwargs):
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
-def test_a_full_disk_when_writing_a_row_keeps_the_file_and_says_so(tmp_path, monkeypatch):
+class _FillsUp:
+    """A file handle on a disk that fills up half-way through a write."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+
+    def write(self, data):
+        self.handle.write(data[: len(data) // 2])
+        self.handle.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("how", ["append", "rewrite"])
+def test_a_full_disk_when_writing_a_row_keeps_the_file_and_says_so(tmp_path, monkeypatch, how):
+    """Both ways of writing a row: one line appended (cut back off when the disk fills up
+    half-way) and the whole table rewritten (an error row of the run is replaced)."""
     import serlib.experiments.results as results
 
     path = tmp_path / "r.csv"
     append_result(path, _row("k0"))
+    if how == "rewrite":
+        append_result(path, {**_row("k1"), "status": "error", "uar": None})
+        monkeypatch.setattr(results, "save_table_csv", _disk_full)
+    else:
+        monkeypatch.setattr(results, "open", lambda *a, **k: _FillsUp(open(*a, **k)),
+                            raising=False)
     before = path.read_bytes()
-    monkeypatch.setattr(results, "save_table_csv", _disk_full)
     with pytest.raises(StorageError) as err:
         append_result(path, {**_row("k1"), "status": "error"})
     message = str(err.value)

@@ -188,6 +188,34 @@ def test_a_file_that_is_not_a_results_file_is_a_typed_error(tmp_path, content, m
         read_results(path)
 
 
+def test_a_new_run_is_appended_as_one_line_and_reads_back_the_same(tmp_path):
+    """Appending leaves every earlier byte as it was; the table reads back as the rows."""
+    path = tmp_path / "r.csv"
+    append_result(path, _row("a", seed=3, uar=0.125))
+    before = path.read_bytes()
+    append_result(path, _row("b", n_labels="all", best_epoch=7, hyper="{'tau': 0.9}"))
+    after = path.read_bytes()
+    assert after.startswith(before) and after.count(b"\n") == before.count(b"\n") + 1
+    table = read_results(path)
+    assert list(table["run_key"]) == ["a", "b"]
+    assert table["uar"].tolist() == [0.125, 0.4] and table["seed"].tolist() == [3, 0]
+    assert table["n_labels"].tolist() == ["0", "all"]
+    assert table["hyper"].iloc[1] == "{'tau': 0.9}" and table["best_epoch"].iloc[1] == 7
+
+
+def test_a_half_written_last_row_is_rewritten_away_by_the_next_row(tmp_path):
+    """A file that does not end with a complete row is never appended to: the next row
+    rewrites the table without the broken one (so the broken row cannot swallow it)."""
+    path = tmp_path / "r.csv"
+    append_result(path, _row("a"))
+    append_result(path, _row("b"))
+    text = path.read_text()
+    path.write_text(text[: len(text) - len(text.splitlines()[-1]) // 2 - 1])  # cut row b
+    with pytest.warns(DataWarning, match="did not parse"):
+        append_result(path, _row("c"))
+    assert list(read_results(path)["run_key"]) == ["a", "c"]
+
+
 def test_an_error_row_is_replaced_when_the_run_succeeds(tmp_path):
     path = tmp_path / "r.csv"
     append_result(path, _row("a", status="error", error="boom", uar=None))

@@ -355,3 +355,21 @@ def test_training_loader_crops_and_drops_the_last_batch(datasets):
     assert all(int(b.lengths.max()) <= 12 for b in batches)
     small = _train_loader(datasets["target"], batch_size=100, seed=0)
     assert [len(b.y) for b in small] == [9]
+
+
+def test_epoch_means_are_the_history_means(tiny_model, loaders, dev_loader):
+    """An epoch's summary is the mean of its steps' terms (what a DataFrame would give)."""
+    _, result = _run(tiny_model, loaders, dev_loader, names=("source", "target"))
+    by_epoch = result.history.drop(columns=["step", "lr"]).groupby("epoch").mean()
+    for _, row in result.epochs.iterrows():
+        for name in by_epoch.columns:
+            assert row[name] == pytest.approx(by_epoch.loc[row["epoch"], name], rel=1e-12)
+
+
+def test_epoch_means_skip_missing_and_nan_terms():
+    from serlib.train.engine import _epoch_means
+
+    rows = [{"epoch": 1, "step": 0, "lr": 0.1, "loss": 1.0, "mmd": float("nan")},
+            {"epoch": 1, "step": 1, "lr": 0.1, "loss": 3.0, "mmd": 2.0, "extra": 5.0}]
+    assert _epoch_means(rows) == {"loss": 2.0, "mmd": 2.0, "extra": 5.0}
+    assert list(_epoch_means(rows)) == ["loss", "mmd", "extra"]  # first-seen order
