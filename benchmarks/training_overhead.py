@@ -25,31 +25,22 @@ import time
 from pathlib import Path
 
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from serlib.experiments import RESULT_COLUMNS, append_result
 from serlib.features import UtteranceDataset, make_loader, pad_collate
 
 
-class _ItemByItem(Dataset):
-    """The dataset without ``__getitems__``: the DataLoader fetches one item at a time."""
-
-    def __init__(self, inner: UtteranceDataset) -> None:
-        self.inner = inner
-
-    def __len__(self) -> int:
-        return len(self.inner)
-
-    def __getitem__(self, index: int):
-        return self.inner[index]
-
-
 def _loaders(n: int = 600, dim: int = 1024, batch: int = 100) -> tuple[DataLoader, DataLoader]:
+    """The old loader and the new one over the same one-view embeddings and order."""
     g = torch.Generator().manual_seed(0)
-    data = UtteranceDataset([torch.randn(1, dim, 1, generator=g) for _ in range(n)],
-                            [i % 5 for i in range(n)])
-    new = make_loader(data, batch_size=batch, shuffle=True, seed=1, drop_last=True)
-    old = DataLoader(_ItemByItem(data), batch_size=batch, shuffle=True, drop_last=True,
+    feats = [torch.randn(1, dim, 1, generator=g) for _ in range(n)]
+    labels = [i % 5 for i in range(n)]
+    new = make_loader(UtteranceDataset(feats, labels), batch_size=batch, shuffle=True, seed=1,
+                      drop_last=True)
+    item_by_item = UtteranceDataset(feats, labels)
+    item_by_item.__getitems__ = None  # torch's rule: a false __getitems__ fetches item by item
+    old = DataLoader(item_by_item, batch_size=batch, shuffle=True, drop_last=True,
                      collate_fn=pad_collate, generator=torch.Generator().manual_seed(1))
     return old, new
 
