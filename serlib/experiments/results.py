@@ -9,8 +9,8 @@ an experiment: a run whose key has an ``ok`` row is done and is not run again. S
   has this module's header and no row of that run yet; a failed write is cut back off, so
   the rows already there stay intact); otherwise (an error row that this run replaces, a
   half-written last row, another header) the whole table is read and written atomically.
-  No writer works from a stale copy; appending a row costs the same on the last run of a
-  large grid as on the first (rewriting the table made a grid's bookkeeping quadratic);
+  No writer works from a stale copy, and appending a row neither parses nor rewrites the
+  table (doing both for every row made a large grid's bookkeeping grow with its square);
 - **rows are trusted only when they parse completely**: a half-written last row, a row
   whose metrics are not numbers in [0, 1], or a row without a status is reported (with the
   file and the line) and left out, so that its run is done again;
