@@ -107,32 +107,21 @@ def _cells(text: str):
         yield "markdown", block_start + 1, block, []
 
 
-def _glue_calls(body: list[str]) -> tuple[int, int, bool]:
-    """(glue calls, top-level statements, whether it defines a function or class)."""
+def _glue_calls(body: list[str]) -> tuple[int, int, bool, int]:
+    """(top-level glue calls, top-level statements, whether it defines a function or class,
+    glue calls anywhere: in functions, loops and branches too), from one parse."""
     try:
         tree = ast.parse("\n".join(body))
     except SyntaxError:
-        return 0, 0, False
-    calls = [node for node in tree.body if isinstance(node, ast.Expr)
-             and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
-             and node.value.func.id == "glue"]
+        return 0, 0, False, 0
+
+    def is_glue(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "glue")
+
+    calls = sum(isinstance(node, ast.Expr) and is_glue(node.value) for node in tree.body)
     defines = any(isinstance(node, (ast.FunctionDef, ast.ClassDef)) for node in tree.body)
-    return len(calls), len(tree.body), defines
-
-
-def _all_glue_calls(body: list[str]) -> int:
-    """``glue(...)`` calls anywhere in the cell (in functions, loops and branches too)."""
-    try:
-        tree = ast.parse("\n".join(body))
-    except SyntaxError:
-        return 0
-    return sum(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-               and node.func.id == "glue" for node in ast.walk(tree))
-
-
-def _only_glue(body: list[str]) -> bool:
-    calls, statements, _ = _glue_calls(body)
-    return bool(calls) and calls == statements
+    return calls, len(tree.body), defines, sum(map(is_glue, ast.walk(tree)))
 
 
 def lint_source(text: str, where: str) -> list[str]:
@@ -159,20 +148,19 @@ def lint_source(text: str, where: str) -> list[str]:
                                     f"characters (at most {CODE_LINE_MAX} fit the column): "
                                     "break it")
             tags = " ".join(options)
-            if _only_glue(body) and not re.search(r"remove-(input|cell)", tags):
+            calls, statements, defines, heavy = _glue_calls(body)
+            only_glue = bool(calls) and calls == statements
+            mostly_glue = calls >= GLUE_RUN and 3 * calls >= 2 * statements and not defines
+            hidden = re.search(r"(hide|remove)-(input|cell)", tags)
+            if only_glue and not re.search(r"remove-(input|cell)", tags):
                 problems.append(f"{where}:{first}: a cell that only glues values is shown "
                                 "to readers: tag it `:tags: [remove-input]`")
-            calls, statements, defines = _glue_calls(body)
-            if (not _only_glue(body) and calls >= GLUE_RUN and 3 * calls >= 2 * statements
-                    and not defines and not re.search(r"(hide|remove)-(input|cell)", tags)):
+            if not only_glue and mostly_glue and not hidden:
                 problems.append(f"{where}:{first}: {calls} of the cell's {statements} "
                                 "statements glue values (bookkeeping), shown in full: tag it "
                                 "`:tags: [hide-input]`")
-            heavy = _all_glue_calls(body)
             if (heavy >= GLUE_HEAVY and not in_solution  # a solution shows its code
-                    and not re.search(r"(hide|remove)-(input|cell)", tags)
-                    and not (calls >= GLUE_RUN and 3 * calls >= 2 * statements
-                             and not defines)):
+                    and not hidden and not mostly_glue):
                 problems.append(f"{where}:{first}: {heavy} glue calls: the cell assembles the "
                                 "prose's wording (bookkeeping), shown in full: tag it "
                                 "`:tags: [hide-input]`")
