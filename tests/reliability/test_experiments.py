@@ -157,12 +157,18 @@ def test_two_writers_at_once_keep_every_row(tmp_path):
     _no_temp_files(tmp_path)
 
 
-def test_a_half_written_last_row_is_not_done(tmp_path):
+def _with_half_a_last_row(tmp_path: Path) -> Path:
+    """A results file of rows a and b, b cut in half (a writer that died mid-row)."""
     path = tmp_path / "r.csv"
     append_result(path, _row("a"))
     append_result(path, _row("b"))
     text = path.read_text()
     path.write_text(text[: len(text) - len(text.splitlines()[-1]) // 2 - 1])  # cut row b
+    return path
+
+
+def test_a_half_written_last_row_is_not_done(tmp_path):
+    path = _with_half_a_last_row(tmp_path)
     with pytest.warns(DataWarning, match="did not parse"):
         table = read_results(path)
     assert list(table["run_key"]) == ["a"]
@@ -206,11 +212,7 @@ def test_a_new_run_is_appended_as_one_line_and_reads_back_the_same(tmp_path):
 def test_a_half_written_last_row_is_rewritten_away_by_the_next_row(tmp_path):
     """A file that does not end with a complete row is never appended to: the next row
     rewrites the table without the broken one (so the broken row cannot swallow it)."""
-    path = tmp_path / "r.csv"
-    append_result(path, _row("a"))
-    append_result(path, _row("b"))
-    text = path.read_text()
-    path.write_text(text[: len(text) - len(text.splitlines()[-1]) // 2 - 1])  # cut row b
+    path = _with_half_a_last_row(tmp_path)
     with pytest.warns(DataWarning, match="did not parse"):
         append_result(path, _row("c"))
     assert list(read_results(path)["run_key"]) == ["a", "c"]
